@@ -1,0 +1,12 @@
+DROP TABLE recipients;
+DROP TABLE artifacts;
+DROP TABLE jobs;
+DROP TABLE audit_log;
+DROP TABLE login_attempts;
+DROP TABLE sessions;
+DROP TABLE permissions;
+DROP TABLE memberships;
+DROP TABLE staff;
+DROP TABLE partners;
+DROP TABLE offices;
+DROP TABLE corporations;

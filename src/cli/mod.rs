@@ -1,0 +1,323 @@
+//! The command line: `serve` (default), `worker`, `migrate`, `admin`.
+//! Messages here are English (the screens are Japanese).
+
+use crate::config::{DEFAULT_DATABASE_URL, Settings};
+use crate::db::{self, Db};
+use crate::{AppState, auth, demo, jobs};
+use clap::{Args, Parser, Subcommand};
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tsunagi",
+    version,
+    about = "Tsunagi (つなぎ): care-plan data exchange for home-care offices"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Without a subcommand, `tsunagi [FLAGS]` is `tsunagi serve [FLAGS]`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web application (the default).
+    Serve(ServeArgs),
+    /// Run background jobs only (for setups with several servers on one PostgreSQL).
+    Worker(WorkerArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Administration: staff accounts.
+    Admin(AdminArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://FILE (default: ./tsunagi.sqlite3) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "TSUNAGI_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TSUNAGI_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Background workers inside this server.
+    #[arg(long, env = "TSUNAGI_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Run no background workers here (use `tsunagi worker` elsewhere).
+    #[arg(long)]
+    pub no_worker: bool,
+    /// On an empty database, load the demonstration offices, staff and recipients.
+    #[arg(long)]
+    pub demo: bool,
+    /// Minutes without a request before a session ends.
+    #[arg(long, env = "TSUNAGI_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+    /// Hours after login when a session ends whatever happens.
+    #[arg(long, env = "TSUNAGI_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: i64,
+    /// Mark cookies Secure (set when the app is served over https).
+    #[arg(long, env = "TSUNAGI_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "TSUNAGI_HTTP_THREADS")]
+    pub http_threads: Option<usize>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create a staff account in an office (prints the password when none is given).
+    CreateStaff {
+        /// Login id of the new account.
+        login_id: String,
+        /// Name as shown on screen.
+        #[arg(long)]
+        name: String,
+        /// ふりがな.
+        #[arg(long, default_value = "")]
+        kana: String,
+        /// Office number (10 digits) and optionally the service type: 1310100001 or 1310100001:43.
+        #[arg(long)]
+        office: String,
+        /// Make the account a manager with every permission in that office.
+        #[arg(long)]
+        manager: bool,
+        /// Password (at least 10 characters); generated and printed when omitted.
+        #[arg(long, env = "TSUNAGI_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+    /// Set a new password for an account, unlock it and end its sessions.
+    ResetPassword {
+        login_id: String,
+        /// The new password; generated and printed when omitted.
+        #[arg(long, env = "TSUNAGI_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+}
+
+pub fn main() -> i32 {
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,actix_server=warn"),
+    )
+    .init();
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    let result = match command {
+        Command::Serve(args) => serve(args),
+        Command::Worker(args) => worker(args),
+        Command::Migrate(args) => migrate(args),
+        Command::Admin(args) => admin(args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("error: {message}");
+            1
+        }
+    }
+}
+
+fn open_db(url: &str, connections: u32) -> Result<Db, String> {
+    Db::open(url, connections).map_err(|e| format!("{e} (database URL: {})", redact(url)))
+}
+
+/// The URL without a password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let settings = Settings {
+        session_idle: chrono::Duration::minutes(args.session_idle_minutes.max(1)),
+        session_max: chrono::Duration::hours(args.session_max_hours.max(1)),
+        secure_cookies: args.secure_cookies,
+        ..Settings::default()
+    };
+    let http_threads = args
+        .http_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let db = open_db(
+        &args.db.database_url,
+        (http_threads + args.workers + 4) as u32,
+    )?;
+    prepare_data(&db, args.demo)?;
+    let workers = (!args.no_worker && args.workers > 0)
+        .then(|| jobs::Workers::start(db.clone(), settings.job_lease, args.workers));
+    let state = AppState {
+        db: db.clone(),
+        settings: Arc::new(settings),
+    };
+    println!(
+        "Tsunagi is running on http://{} ({} database{}). Press Ctrl+C to stop.",
+        args.bind,
+        db.backend.label(),
+        if workers.is_some() {
+            format!(", {} job workers", args.workers)
+        } else {
+            ", no job workers".into()
+        }
+    );
+    let result = actix_web::rt::System::new().block_on(async move {
+        actix_web::HttpServer::new(move || crate::build_app(state.clone()))
+            .workers(http_threads)
+            .bind(&args.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?
+            .run()
+            .await
+            .map_err(|e| e.to_string())
+    });
+    if let Some(w) = workers {
+        w.stop();
+    }
+    result
+}
+
+/// On an empty database: the demo (with `--demo`), or one manager account whose password is
+/// printed once.
+fn prepare_data(db: &Db, with_demo: bool) -> Result<(), String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let empty = db::offices::count_corporations(&mut conn).map_err(|e| e.to_string())? == 0;
+    if !empty {
+        if with_demo {
+            println!("The database already has data; --demo loads nothing.");
+        }
+        return Ok(());
+    }
+    if with_demo {
+        demo::load(&mut conn).map_err(|e| format!("could not load the demo data: {e}"))?;
+        println!(
+            "Demo data loaded. Log in as admin / {} (see README.md for the other accounts).",
+            demo::PASSWORD
+        );
+    } else {
+        let password = auth::password::generate();
+        demo::first_manager(&mut conn, &password)
+            .map_err(|e| format!("could not create the first account: {e}"))?;
+        println!("A first manager account was created.");
+        println!("  login id: admin");
+        println!("  password: {password}");
+        println!("This password is shown only now. Change it after logging in (パスワード変更).");
+    }
+    Ok(())
+}
+
+fn worker(args: WorkerArgs) -> Result<(), String> {
+    let db = open_db(&args.db.database_url, (args.workers + 2) as u32)?;
+    let settings = Settings::default();
+    let workers = jobs::Workers::start(db, settings.job_lease, args.workers.max(1));
+    println!(
+        "Tsunagi worker running with {} threads. Press Ctrl+C to stop.",
+        args.workers.max(1)
+    );
+    // Wait for Ctrl+C / SIGTERM, then let running jobs finish.
+    actix_web::rt::System::new().block_on(async {
+        let _ = actix_web::rt::signal::ctrl_c().await;
+    });
+    workers.stop();
+    Ok(())
+}
+
+fn migrate(args: DbArgs) -> Result<(), String> {
+    let db = open_db(&args.database_url, 2)?;
+    let applied = db.migrate().map_err(|e| e.to_string())?;
+    println!("The database is up to date ({}).", db.backend.label());
+    for m in applied {
+        println!("  applied {m}");
+    }
+    Ok(())
+}
+
+fn admin(args: AdminArgs) -> Result<(), String> {
+    let db = open_db(&args.db.database_url, 2)?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    match args.command {
+        AdminCommand::ResetPassword { login_id, password } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(auth::password::generate);
+            auth::password::check_policy(&password)
+                .map_err(|_| "the password must have at least 10 characters".to_string())?;
+            let staff = db::staff::find_by_login_id(&mut conn, &login_id)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no account with login id {login_id:?}"))?;
+            db::staff::set_password_hash(&mut conn, staff.id, &auth::password::hash(&password))
+                .map_err(|e| e.to_string())?;
+            let ended = db::sessions::delete_for_staff(&mut conn, staff.id, None)
+                .map_err(|e| e.to_string())?;
+            db::audit::record(
+                &mut conn,
+                &db::audit::NewEntry {
+                    corporation_id: Some(staff.corporation_id),
+                    office_id: None,
+                    staff_id: Some(staff.id),
+                    login_id: &staff.login_id,
+                    action: db::audit::Action::PasswordReset,
+                    detail: "コマンドラインから再設定",
+                    client_addr: "",
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "The password of {login_id} was reset; the account is unlocked and {ended} session(s) ended."
+            );
+            if generated {
+                println!("  new password: {password}");
+            }
+            Ok(())
+        }
+        AdminCommand::CreateStaff {
+            login_id,
+            name,
+            kana,
+            office,
+            manager,
+            password,
+        } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(auth::password::generate);
+            demo::create_staff_cli(
+                &mut conn, &login_id, &name, &kana, &office, manager, &password,
+            )?;
+            println!(
+                "Created {login_id} in office {office}{}.",
+                if manager { " as a manager" } else { "" }
+            );
+            if generated {
+                println!("  password: {password}");
+            }
+            Ok(())
+        }
+    }
+}

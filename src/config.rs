@@ -1,0 +1,39 @@
+//! Settings that the running app needs: built from the command line (flags, then TSUNAGI_*
+//! environment variables, then defaults; see `cli`).
+
+use chrono::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after login, whatever happens.
+    pub session_max: Duration,
+    /// Mark the session cookie `Secure` (when served over https).
+    pub secure_cookies: bool,
+    /// Failed logins in a row that lock an account.
+    pub lock_after_failures: i32,
+    /// How long a locked account stays locked.
+    pub lock_duration: Duration,
+    /// Failed logins from one client address within `lock_duration` before it is refused.
+    pub address_failure_limit: i64,
+    /// How long a worker holds a job before another may take it over.
+    pub job_lease: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_idle: Duration::minutes(30),
+            session_max: Duration::hours(12),
+            secure_cookies: false,
+            lock_after_failures: 5,
+            lock_duration: Duration::minutes(15),
+            address_failure_limit: 30,
+            job_lease: Duration::seconds(60),
+        }
+    }
+}
+
+/// Where the database is when nothing else is said: an SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tsunagi.sqlite3";

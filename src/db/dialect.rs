@@ -1,0 +1,41 @@
+//! The few places where SQLite and PostgreSQL need different SQL.
+
+use super::DbConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::result::Error;
+
+/// Runs `f` in a transaction that takes the write lock at once: `BEGIN IMMEDIATE` on SQLite
+/// (so two writers never deadlock upgrading a read lock, and the busy timeout applies), a plain
+/// `BEGIN` on PostgreSQL. Nested `conn.transaction` calls inside `f` become savepoints.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<Error>,
+{
+    let depth = match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+        DbConnection::Pg(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+        }
+    };
+    if matches!(depth, Ok(Some(_))) {
+        // Already inside a transaction: this one becomes a savepoint.
+        return diesel::Connection::transaction(conn, f);
+    }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    let result = f(conn);
+    match (&result, conn) {
+        (Ok(_), DbConnection::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c)?,
+        (Ok(_), DbConnection::Pg(c)) => AnsiTransactionManager::commit_transaction(c)?,
+        (Err(_), DbConnection::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c)?,
+        (Err(_), DbConnection::Pg(c)) => AnsiTransactionManager::rollback_transaction(c)?,
+    }
+    result
+}

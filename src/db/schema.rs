@@ -1,0 +1,207 @@
+// The schema shared by both backends (migrations/sqlite and migrations/postgres define the same
+// tables). Written by hand to match the migrations; `tests/db_schema.rs` checks that every
+// column here exists in a freshly migrated database of each kind.
+
+diesel::table! {
+    corporations (id) {
+        id -> BigInt,
+        name -> Text,
+        kana -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offices (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        office_number -> Text,
+        service_type -> Text,
+        name -> Text,
+        kana -> Text,
+        postcode -> Text,
+        address -> Text,
+        phone -> Text,
+        fax -> Text,
+        area_grade -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        office_number -> Text,
+        service_type -> Text,
+        name -> Text,
+        kana -> Text,
+        postcode -> Text,
+        address -> Text,
+        phone -> Text,
+        fax -> Text,
+        exchange_enabled -> Bool,
+        csv_version -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kana -> Text,
+        kana_row -> Text,
+        gender -> Text,
+        login_id -> Text,
+        password_hash -> Text,
+        login_enabled -> Bool,
+        is_manager -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        password_changed_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (staff_id, office_id) {
+        staff_id -> BigInt,
+        office_id -> BigInt,
+        is_primary -> Bool,
+    }
+}
+
+diesel::table! {
+    permissions (staff_id, office_id, menu) {
+        staff_id -> BigInt,
+        office_id -> BigInt,
+        menu -> Text,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        staff_id -> BigInt,
+        office_id -> BigInt,
+        csrf_token -> Text,
+        client_addr -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> BigInt,
+        login_id -> Text,
+        client_addr -> Text,
+        succeeded -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        corporation_id -> Nullable<BigInt>,
+        office_id -> Nullable<BigInt>,
+        staff_id -> Nullable<BigInt>,
+        login_id -> Text,
+        action -> Text,
+        detail -> Text,
+        client_addr -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        office_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        kind -> Text,
+        title -> Text,
+        payload -> Text,
+        status -> Text,
+        progress_done -> Integer,
+        progress_total -> Integer,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        run_after -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        error -> Nullable<Text>,
+        result_summary -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    artifacts (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        office_id -> BigInt,
+        job_id -> Nullable<BigInt>,
+        file_name -> Text,
+        content_type -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recipients (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kana -> Text,
+        kana_row -> Text,
+        gender -> Text,
+        birth_date -> Nullable<Date>,
+        postcode -> Text,
+        address -> Text,
+        phone -> Text,
+        insurer_number -> Text,
+        insurer_name -> Text,
+        insured_number -> Text,
+        care_office_id -> Nullable<BigInt>,
+        care_manager_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(offices -> corporations (corporation_id));
+diesel::joinable!(memberships -> offices (office_id));
+diesel::joinable!(memberships -> staff (staff_id));
+diesel::joinable!(jobs -> staff (created_by));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    corporations,
+    offices,
+    partners,
+    staff,
+    memberships,
+    permissions,
+    sessions,
+    login_attempts,
+    audit_log,
+    jobs,
+    artifacts,
+    recipients,
+);

@@ -1,0 +1,733 @@
+//! The demonstration data (`tsunagi serve --demo` on an empty database) and the first account
+//! of a real installation. The office numbers and login ids are fixed: README.md and scripts
+//! rely on them.
+
+use crate::auth::{Menu, password};
+use crate::db::offices::OfficeFields;
+use crate::db::partners::PartnerFields;
+use crate::db::schema::recipients;
+use crate::db::staff::{NewStaff, StaffBasics};
+use crate::db::{self, DbConnection, DbResult, dialect, now};
+use crate::domain::{OfficeNumber, ServiceType, kana};
+use diesel::prelude::*;
+
+/// Every demo account's password.
+pub const PASSWORD: &str = "tsunagi-demo";
+
+fn office(
+    number: &str,
+    service_type: &str,
+    name: &str,
+    kana_text: &str,
+    address: &str,
+    phone: &str,
+    grade: &str,
+) -> OfficeFields {
+    OfficeFields {
+        office_number: number.into(),
+        service_type: service_type.into(),
+        name: name.into(),
+        kana: kana::normalize(kana_text),
+        postcode: "100-0001".into(),
+        address: address.into(),
+        phone: phone.into(),
+        fax: String::new(),
+        area_grade: grade.into(),
+    }
+}
+
+fn partner(
+    number: &str,
+    service_type: &str,
+    name: &str,
+    kana_text: &str,
+    exchange: bool,
+    version: &str,
+    phone: &str,
+) -> PartnerFields {
+    PartnerFields {
+        office_number: number.into(),
+        service_type: service_type.into(),
+        name: name.into(),
+        kana: kana::normalize(kana_text),
+        postcode: String::new(),
+        address: "東京都千代田区".into(),
+        phone: phone.into(),
+        fax: phone.into(),
+        exchange_enabled: exchange,
+        csv_version: version.into(),
+        note: String::new(),
+    }
+}
+
+struct DemoStaff<'a> {
+    code: &'a str,
+    name: &'a str,
+    kana: &'a str,
+    gender: &'a str,
+    login_id: &'a str,
+    manager: bool,
+    /// (office id, primary, menus)
+    offices: Vec<(i64, bool, Vec<Menu>)>,
+}
+
+fn add_staff(conn: &mut DbConnection, corp: i64, hash: &str, s: DemoStaff<'_>) -> DbResult<i64> {
+    let k = kana::normalize(s.kana);
+    let id = db::staff::create(
+        conn,
+        &NewStaff {
+            corporation_id: corp,
+            basics: &StaffBasics {
+                code: s.code.into(),
+                name: s.name.into(),
+                kana_row: kana::row_of(&k).into(),
+                kana: k,
+                gender: s.gender.into(),
+                login_id: s.login_id.into(),
+            },
+            password_hash: hash,
+            login_enabled: true,
+            is_manager: s.manager,
+        },
+    )?;
+    let ids: Vec<i64> = s.offices.iter().map(|(o, _, _)| *o).collect();
+    let primary = s
+        .offices
+        .iter()
+        .find(|(_, p, _)| *p)
+        .map(|(o, _, _)| *o)
+        .unwrap_or(ids[0]);
+    db::staff::set_memberships(conn, id, &ids, primary)?;
+    for (office, _, menus) in &s.offices {
+        db::staff::grant(conn, id, *office, menus)?;
+    }
+    Ok(id)
+}
+
+struct DemoRecipient<'a> {
+    name: &'a str,
+    kana: &'a str,
+    gender: &'a str,
+    birth: (i32, u32, u32),
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_recipients(
+    conn: &mut DbConnection,
+    corp: i64,
+    insurer: (&str, &str),
+    code_prefix: &str,
+    number_base: u64,
+    care_office: i64,
+    managers: &[i64],
+    people: &[DemoRecipient<'_>],
+) -> DbResult<()> {
+    let t = now();
+    for (i, p) in people.iter().enumerate() {
+        let k = kana::normalize(p.kana);
+        diesel::insert_into(recipients::table)
+            .values((
+                recipients::corporation_id.eq(corp),
+                recipients::code.eq(format!("{code_prefix}{:04}", i + 1)),
+                recipients::name.eq(p.name),
+                recipients::kana_row.eq(kana::row_of(&k)),
+                recipients::kana.eq(&k),
+                recipients::gender.eq(p.gender),
+                recipients::birth_date.eq(chrono::NaiveDate::from_ymd_opt(
+                    p.birth.0, p.birth.1, p.birth.2,
+                )),
+                recipients::postcode.eq("101-0041"),
+                recipients::address.eq(format!("東京都千代田区神田須田町{}-{}", i % 3 + 1, i + 5)),
+                recipients::phone.eq(format!("03-3251-{:04}", 1200 + i)),
+                recipients::insurer_number.eq(insurer.0),
+                recipients::insurer_name.eq(insurer.1),
+                recipients::insured_number.eq(format!("{:010}", number_base + i as u64 * 7)),
+                recipients::care_office_id.eq(Some(care_office)),
+                recipients::care_manager_id.eq(Some(managers[i % managers.len()])),
+                recipients::created_at.eq(t),
+                recipients::updated_at.eq(t),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Loads the demo into an empty database, all in one transaction.
+pub fn load(conn: &mut DbConnection) -> DbResult<()> {
+    let hash = password::hash(PASSWORD);
+    dialect::write_transaction(conn, |conn| load_inner(conn, &hash))
+}
+
+fn load_inner(conn: &mut DbConnection, hash: &str) -> DbResult<()> {
+    use Menu::*;
+    // ---- 株式会社つなぎケア ----
+    let corp =
+        db::offices::create_corporation(conn, "株式会社つなぎケア", "かぶしきがいしゃつなぎけあ")?;
+    let kyotaku = db::offices::create(
+        conn,
+        corp,
+        &office(
+            "1310100001",
+            "43",
+            "つなぎ居宅介護支援事業所",
+            "つなぎきょたくかいごしえんじぎょうしょ",
+            "東京都千代田区神田須田町1-2-3 つなぎビル2階",
+            "03-3251-0001",
+            "1",
+        ),
+    )?;
+    let homon = db::offices::create(
+        conn,
+        corp,
+        &office(
+            "1310100001",
+            "11",
+            "つなぎ訪問介護ステーション",
+            "つなぎほうもんかいごすてーしょん",
+            "東京都千代田区神田須田町1-2-3 つなぎビル1階",
+            "03-3251-0002",
+            "1",
+        ),
+    )?;
+    let day = db::offices::create(
+        conn,
+        corp,
+        &office(
+            "1310200002",
+            "15",
+            "つなぎデイサービスセンター",
+            "つなぎでいさーびすせんたー",
+            "東京都千代田区岩本町2-4-6",
+            "03-3251-0003",
+            "1",
+        ),
+    )?;
+    for p in [
+        partner(
+            "1310300003",
+            "13",
+            "みどり訪問看護ステーション",
+            "みどりほうもんかんごすてーしょん",
+            true,
+            "v4",
+            "03-3333-1001",
+        ),
+        partner(
+            "1310400004",
+            "17",
+            "さくら福祉用具センター",
+            "さくらふくしようぐせんたー",
+            true,
+            "v4",
+            "03-3333-1002",
+        ),
+        partner(
+            "1310500005",
+            "16",
+            "ひかり通所リハビリテーション",
+            "ひかりつうしょりはびりてーしょん",
+            true,
+            "v3",
+            "03-3333-1003",
+        ),
+        partner(
+            "1310600006",
+            "11",
+            "あおば訪問介護",
+            "あおばほうもんかいご",
+            false,
+            "v4",
+            "03-3333-1004",
+        ),
+        partner(
+            "1310700007",
+            "43",
+            "やまびこ居宅介護支援センター",
+            "やまびこきょたくかいごしえんせんたー",
+            true,
+            "v4",
+            "03-3333-1005",
+        ),
+        partner(
+            "1310800008",
+            "12",
+            "はなまる訪問入浴",
+            "はなまるほうもんにゅうよく",
+            true,
+            "v4",
+            "03-3333-1006",
+        ),
+    ] {
+        db::partners::create(conn, corp, &p)?;
+    }
+    let all: Vec<Menu> = Menu::ALL.to_vec();
+    let work = vec![Recipients, Schedules, CarePlanExchange];
+    add_staff(
+        conn,
+        corp,
+        hash,
+        DemoStaff {
+            code: "S001",
+            name: "佐藤 一郎",
+            kana: "さとう いちろう",
+            gender: "1",
+            login_id: "admin",
+            manager: true,
+            offices: vec![
+                (kyotaku, true, all.clone()),
+                (homon, false, all.clone()),
+                (day, false, all.clone()),
+            ],
+        },
+    )?;
+    let cm1 = add_staff(
+        conn,
+        corp,
+        hash,
+        DemoStaff {
+            code: "S002",
+            name: "鈴木 花子",
+            kana: "すずき はなこ",
+            gender: "2",
+            login_id: "kyotaku",
+            manager: false,
+            offices: vec![(kyotaku, true, work.clone())],
+        },
+    )?;
+    add_staff(
+        conn,
+        corp,
+        hash,
+        DemoStaff {
+            code: "S003",
+            name: "高橋 健一",
+            kana: "たかはし けんいち",
+            gender: "1",
+            login_id: "helper",
+            manager: false,
+            offices: vec![(homon, true, work.clone())],
+        },
+    )?;
+    add_staff(
+        conn,
+        corp,
+        hash,
+        DemoStaff {
+            code: "S004",
+            name: "田中 美咲",
+            kana: "たなか みさき",
+            gender: "2",
+            login_id: "noperm",
+            manager: false,
+            offices: vec![(kyotaku, true, vec![])],
+        },
+    )?;
+    add_staff(
+        conn,
+        corp,
+        hash,
+        DemoStaff {
+            code: "S005",
+            name: "伊藤 直樹",
+            kana: "いとう なおき",
+            gender: "1",
+            login_id: "tsusho",
+            manager: false,
+            offices: vec![(day, true, vec![Schedules, CarePlanExchange, Jobs])],
+        },
+    )?;
+    let cm2 = add_staff(
+        conn,
+        corp,
+        hash,
+        DemoStaff {
+            code: "S006",
+            name: "渡辺 由美",
+            kana: "わたなべ ゆみ",
+            gender: "2",
+            login_id: "kyotaku2",
+            manager: false,
+            offices: vec![(
+                kyotaku,
+                true,
+                vec![Recipients, Schedules, CarePlanExchange, Partners, Jobs],
+            )],
+        },
+    )?;
+    add_staff(
+        conn,
+        corp,
+        hash,
+        DemoStaff {
+            code: "S007",
+            name: "山口 修",
+            kana: "やまぐち おさむ",
+            gender: "1",
+            login_id: "jimu",
+            manager: false,
+            offices: vec![
+                (
+                    kyotaku,
+                    true,
+                    vec![OfficeSelect, Offices, Partners, Staff, Jobs],
+                ),
+                (homon, false, vec![OfficeSelect, Staff, Jobs]),
+            ],
+        },
+    )?;
+    let people = [
+        DemoRecipient {
+            name: "青木 キヨ",
+            kana: "あおき きよ",
+            gender: "2",
+            birth: (1935, 4, 12),
+        },
+        DemoRecipient {
+            name: "石川 正男",
+            kana: "いしかわ まさお",
+            gender: "1",
+            birth: (1938, 11, 3),
+        },
+        DemoRecipient {
+            name: "上田 トミ",
+            kana: "うえだ とみ",
+            gender: "2",
+            birth: (1932, 2, 28),
+        },
+        DemoRecipient {
+            name: "遠藤 和子",
+            kana: "えんどう かずこ",
+            gender: "2",
+            birth: (1941, 7, 19),
+        },
+        DemoRecipient {
+            name: "岡田 茂",
+            kana: "おかだ しげる",
+            gender: "1",
+            birth: (1936, 9, 1),
+        },
+        DemoRecipient {
+            name: "加藤 ハル",
+            kana: "かとう はる",
+            gender: "2",
+            birth: (1929, 3, 21),
+        },
+        DemoRecipient {
+            name: "木村 勇",
+            kana: "きむら いさむ",
+            gender: "1",
+            birth: (1944, 5, 5),
+        },
+        DemoRecipient {
+            name: "小林 節子",
+            kana: "こばやし せつこ",
+            gender: "2",
+            birth: (1939, 12, 24),
+        },
+        DemoRecipient {
+            name: "斎藤 文雄",
+            kana: "さいとう ふみお",
+            gender: "1",
+            birth: (1934, 8, 15),
+        },
+        DemoRecipient {
+            name: "清水 千代",
+            kana: "しみず ちよ",
+            gender: "2",
+            birth: (1931, 1, 8),
+        },
+        DemoRecipient {
+            name: "髙橋 光子",
+            kana: "たかはし みつこ",
+            gender: "2",
+            birth: (1943, 6, 30),
+        },
+        DemoRecipient {
+            name: "中島 博",
+            kana: "なかじま ひろし",
+            gender: "1",
+            birth: (1940, 10, 10),
+        },
+        DemoRecipient {
+            name: "西村 静江",
+            kana: "にしむら しずえ",
+            gender: "2",
+            birth: (1937, 4, 1),
+        },
+        DemoRecipient {
+            name: "野口 清",
+            kana: "のぐち きよし",
+            gender: "1",
+            birth: (1933, 3, 3),
+        },
+        DemoRecipient {
+            name: "橋本 幸子",
+            kana: "はしもと さちこ",
+            gender: "2",
+            birth: (1945, 2, 14),
+        },
+        DemoRecipient {
+            name: "藤田 實",
+            kana: "ふじた みのる",
+            gender: "1",
+            birth: (1930, 11, 23),
+        },
+        DemoRecipient {
+            name: "前田 ミツ",
+            kana: "まえだ みつ",
+            gender: "2",
+            birth: (1928, 5, 27),
+        },
+        DemoRecipient {
+            name: "村上 昭",
+            kana: "むらかみ あきら",
+            gender: "1",
+            birth: (1942, 8, 8),
+        },
+        DemoRecipient {
+            name: "森 フサ",
+            kana: "もり ふさ",
+            gender: "2",
+            birth: (1934, 12, 1),
+        },
+        DemoRecipient {
+            name: "山田 太郎",
+            kana: "やまだ たろう",
+            gender: "1",
+            birth: (1940, 4, 29),
+        },
+        DemoRecipient {
+            name: "吉田 よし子",
+            kana: "よしだ よしこ",
+            gender: "2",
+            birth: (1936, 7, 7),
+        },
+        DemoRecipient {
+            name: "渡部 榮",
+            kana: "わたべ さかえ",
+            gender: "1",
+            birth: (1932, 9, 9),
+        },
+    ];
+    add_recipients(
+        conn,
+        corp,
+        ("131016", "千代田区"),
+        "R",
+        1_000_000_101,
+        kyotaku,
+        &[cm1, cm2],
+        &people,
+    )?;
+
+    // ---- 株式会社なにわ福祉会: a second tenant that must never see the first ----
+    let corp2 = db::offices::create_corporation(
+        conn,
+        "株式会社なにわ福祉会",
+        "かぶしきがいしゃなにわふくしかい",
+    )?;
+    let naniwa = db::offices::create(
+        conn,
+        corp2,
+        &office(
+            "2710100001",
+            "43",
+            "なにわ居宅介護支援センター",
+            "なにわきょたくかいごしえんせんたー",
+            "大阪府大阪市中央区本町1-1-1",
+            "06-6251-0001",
+            "3",
+        ),
+    )?;
+    db::partners::create(
+        conn,
+        corp2,
+        &partner(
+            "2710200002",
+            "15",
+            "なにわデイサービス",
+            "なにわでいさーびす",
+            true,
+            "v4",
+            "06-6251-1001",
+        ),
+    )?;
+    let other = add_staff(
+        conn,
+        corp2,
+        hash,
+        DemoStaff {
+            code: "N001",
+            name: "山本 剛",
+            kana: "やまもと つよし",
+            gender: "1",
+            login_id: "other",
+            manager: true,
+            offices: vec![(naniwa, true, all.clone())],
+        },
+    )?;
+    let naniwa_cm = add_staff(
+        conn,
+        corp2,
+        hash,
+        DemoStaff {
+            code: "N002",
+            name: "中村 桜",
+            kana: "なかむら さくら",
+            gender: "2",
+            login_id: "naniwa-cm",
+            manager: false,
+            offices: vec![(naniwa, true, work.clone())],
+        },
+    )?;
+    let people2 = [
+        DemoRecipient {
+            name: "大阪 松子",
+            kana: "おおさか まつこ",
+            gender: "2",
+            birth: (1937, 1, 15),
+        },
+        DemoRecipient {
+            name: "北野 源三",
+            kana: "きたの げんぞう",
+            gender: "1",
+            birth: (1935, 6, 6),
+        },
+        DemoRecipient {
+            name: "住吉 梅",
+            kana: "すみよし うめ",
+            gender: "2",
+            birth: (1930, 3, 30),
+        },
+        DemoRecipient {
+            name: "天満 誠",
+            kana: "てんま まこと",
+            gender: "1",
+            birth: (1943, 10, 2),
+        },
+        DemoRecipient {
+            name: "難波 千鶴",
+            kana: "なんば ちづる",
+            gender: "2",
+            birth: (1939, 8, 18),
+        },
+    ];
+    add_recipients(
+        conn,
+        corp2,
+        ("272005", "大阪市"),
+        "N",
+        2_000_000_201,
+        naniwa,
+        &[naniwa_cm, other],
+        &people2,
+    )?;
+    Ok(())
+}
+
+/// The first account of a real installation: a corporation and office to be renamed on
+/// screen (自社情報, システム設定), and a manager `admin` with every permission.
+pub fn first_manager(conn: &mut DbConnection, password_text: &str) -> DbResult<()> {
+    let hash = password::hash(password_text);
+    dialect::write_transaction(conn, |conn| -> DbResult<()> {
+        let corp = db::offices::create_corporation(conn, "（法人名を設定してください）", "")?;
+        let office_id = db::offices::create(
+            conn,
+            corp,
+            &OfficeFields {
+                office_number: "0000000000".into(),
+                service_type: "43".into(),
+                name: "（事業所名を設定してください）".into(),
+                area_grade: "other".into(),
+                ..Default::default()
+            },
+        )?;
+        add_staff(
+            conn,
+            corp,
+            &hash,
+            DemoStaff {
+                code: "0001",
+                name: "管理者",
+                kana: "かんりしゃ",
+                gender: "",
+                login_id: "admin",
+                manager: true,
+                offices: vec![(office_id, true, Menu::ALL.to_vec())],
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// `tsunagi admin create-staff`: a new account in an existing office.
+pub fn create_staff_cli(
+    conn: &mut DbConnection,
+    login_id: &str,
+    name: &str,
+    kana_text: &str,
+    office: &str,
+    manager: bool,
+    password_text: &str,
+) -> Result<(), String> {
+    password::check_policy(password_text)
+        .map_err(|_| "the password must have at least 10 characters".to_string())?;
+    let (number, service_type) = match office.split_once(':') {
+        Some((n, t)) => (n, Some(t)),
+        None => (office, None),
+    };
+    let number = OfficeNumber::parse(number).map_err(|e| e.to_string())?;
+    let service_type = service_type
+        .map(ServiceType::parse)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    use crate::db::schema::offices as o;
+    let mut q = o::table
+        .filter(o::office_number.eq(number.as_str()))
+        .into_boxed();
+    if let Some(t) = service_type {
+        q = q.filter(o::service_type.eq(t.code()));
+    }
+    let found: Vec<(i64, i64)> = q
+        .select((o::id, o::corporation_id))
+        .load(conn)
+        .map_err(|e| e.to_string())?;
+    let (office_id, corp) = match found.as_slice() {
+        [one] => *one,
+        [] => return Err(format!("no office with number {office}")),
+        _ => {
+            return Err(format!(
+                "office number {number} has several service types; name one, e.g. {number}:43"
+            ));
+        }
+    };
+    if db::staff::login_id_taken(conn, login_id, None).map_err(|e| e.to_string())? {
+        return Err(format!("the login id {login_id:?} is already used"));
+    }
+    let existing: i64 = db::schema::staff::table
+        .filter(db::schema::staff::corporation_id.eq(corp))
+        .count()
+        .get_result(conn)
+        .map_err(|e| e.to_string())?;
+    let hash = password::hash(password_text);
+    let menus = if manager { Menu::ALL.to_vec() } else { vec![] };
+    let code = format!("C{:03}", existing + 1);
+    dialect::write_transaction(conn, |conn| -> DbResult<()> {
+        add_staff(
+            conn,
+            corp,
+            &hash,
+            DemoStaff {
+                code: &code,
+                name,
+                kana: kana_text,
+                gender: "",
+                login_id,
+                manager,
+                offices: vec![(office_id, true, menus)],
+            },
+        )?;
+        Ok(())
+    })
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,300 @@
+//! The background job queue: enqueue from handlers, run in workers (inside `serve`, or alone
+//! with `tsunagi worker`), one module per job kind.
+//!
+//! Claiming, leases, retries and results live in `db::jobs`; this module runs the jobs:
+//! a heartbeat keeps the lease while a job works, a failed attempt is retried with backoff,
+//! a panic is caught and recorded as a failure, and the results are stored in the same
+//! transaction that marks the job done (so a job that dies half-way leaves nothing behind and
+//! is simply run again).
+
+pub mod audit_csv;
+pub mod spreadsheet;
+pub mod staff_csv;
+
+use crate::auth::session::Actor;
+use crate::db::jobs::{self as q, Job, NewArtifact};
+use crate::db::{self, Db, DbConnection, DbError, DbResult, audit::Action};
+use chrono::Duration;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+/// A kind of job: its payload type, its stored name and its title on the status screen.
+pub trait JobKind: Serialize + DeserializeOwned {
+    const KIND: &'static str;
+    /// 処理名 on the status screen.
+    fn title(&self) -> String;
+    fn max_attempts(&self) -> i32 {
+        3
+    }
+}
+
+/// What a successful job leaves: a line for the 内容 column and its files.
+pub struct JobOutput {
+    pub summary: String,
+    pub artifacts: Vec<NewArtifact>,
+}
+
+/// Why an attempt failed. The message is shown on the status screen (Japanese).
+#[derive(Debug)]
+pub struct JobError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl JobError {
+    /// Bad input or a rule that will not change by trying again.
+    pub fn permanent(message: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+impl From<DbError> for JobError {
+    fn from(e: DbError) -> Self {
+        log::warn!("job database error: {e}");
+        JobError {
+            message: "データベースに接続できなかったため、処理を中断しました。自動で再試行します。"
+                .into(),
+            retryable: true,
+        }
+    }
+}
+
+impl From<diesel::result::Error> for JobError {
+    fn from(e: diesel::result::Error) -> Self {
+        JobError::from(DbError::from(e))
+    }
+}
+
+/// Queues a job for the acting staff member's office and notes it in the audit log.
+pub fn enqueue<P: JobKind>(conn: &mut DbConnection, actor: &Actor, payload: &P) -> DbResult<i64> {
+    let title = payload.title();
+    let json = serde_json::to_string(payload).map_err(|e| DbError::Connect(e.to_string()))?;
+    db::dialect::write_transaction(conn, |conn| -> DbResult<i64> {
+        let id = q::enqueue(
+            conn,
+            &q::NewJob {
+                corporation_id: actor.corporation_id,
+                office_id: actor.office_id,
+                created_by: Some(actor.staff_id),
+                kind: P::KIND,
+                title: &title,
+                payload: &json,
+                max_attempts: payload.max_attempts(),
+            },
+        )?;
+        actor.record(
+            conn,
+            Action::JobRequested,
+            &format!("{title}（受付番号 {id}）"),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Handed to a running job: its database, and a way to report progress (which also keeps
+/// the lease).
+pub struct JobContext<'a> {
+    pub db: &'a Db,
+    pub job: &'a Job,
+    worker: &'a str,
+    lease: Duration,
+}
+
+impl JobContext<'_> {
+    pub fn conn(&self) -> Result<db::PooledConn, JobError> {
+        Ok(self.db.conn()?)
+    }
+
+    /// Records progress; fails when another worker has taken the job over.
+    pub fn progress(&self, done: i32, total: i32) -> Result<(), JobError> {
+        let mut conn = self.conn()?;
+        if q::heartbeat(
+            &mut conn,
+            self.job.id,
+            self.worker,
+            self.lease,
+            Some((done, total)),
+        )? {
+            Ok(())
+        } else {
+            Err(JobError::permanent(
+                "処理が別のワーカーに引き継がれました。",
+            ))
+        }
+    }
+}
+
+fn dispatch(ctx: &JobContext<'_>) -> Result<JobOutput, JobError> {
+    fn run<P: JobKind>(
+        ctx: &JobContext<'_>,
+        f: fn(&JobContext<'_>, P) -> Result<JobOutput, JobError>,
+    ) -> Result<JobOutput, JobError> {
+        let payload: P = serde_json::from_str(&ctx.job.payload)
+            .map_err(|e| JobError::permanent(format!("処理の依頼内容を読み取れません（{e}）。")))?;
+        f(ctx, payload)
+    }
+    match ctx.job.kind.as_str() {
+        staff_csv::Payload::KIND => run(ctx, staff_csv::run),
+        audit_csv::Payload::KIND => run(ctx, audit_csv::run),
+        other => Err(JobError::permanent(format!(
+            "不明な処理の種類です（{other}）。"
+        ))),
+    }
+}
+
+/// Runs one claimed job to its end: heartbeat, dispatch, result or retry.
+pub fn run_claimed(db: &Db, worker: &str, lease: Duration, job: Job) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let heartbeat = {
+        let (db, worker, stop, id) = (db.clone(), worker.to_string(), stop.clone(), job.id);
+        let every = std::time::Duration::from_millis((lease.num_milliseconds() / 3).max(50) as u64);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::park_timeout(every);
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                if let Ok(mut conn) = db.conn() {
+                    let _ = q::heartbeat(&mut conn, id, &worker, lease, None);
+                }
+            }
+        })
+    };
+    let ctx = JobContext {
+        db,
+        job: &job,
+        worker,
+        lease,
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx)))
+        .unwrap_or_else(|panic| {
+            let text = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            log::error!("job {} ({}) panicked: {text}", job.id, job.kind);
+            Err(JobError::permanent(
+                "処理中に予期しない問題が発生しました。サポートにお問い合わせください。",
+            ))
+        });
+    stop.store(true, Ordering::Relaxed);
+    heartbeat.thread().unpark();
+    let _ = heartbeat.join();
+    let finish = || -> DbResult<()> {
+        let mut conn = db.conn()?;
+        match &outcome {
+            Ok(out) => {
+                if !q::finish_ok(&mut conn, &job, worker, &out.artifacts, &out.summary)? {
+                    log::warn!(
+                        "job {}: lease lost before finishing; result dropped",
+                        job.id
+                    );
+                }
+            }
+            Err(e) => {
+                let retry_at = (e.retryable && job.attempts < job.max_attempts).then(|| {
+                    db::now() + Duration::seconds(10 * (1 << (job.attempts - 1).clamp(0, 6)))
+                });
+                log::warn!(
+                    "job {} ({}) attempt {} failed: {}",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                    e.message
+                );
+                q::finish_err(&mut conn, job.id, worker, &e.message, retry_at)?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = finish() {
+        // The lease will run out and the job will be run again.
+        log::error!("job {}: could not record the outcome: {e}", job.id);
+    }
+}
+
+/// A unique name for a worker thread, for the lease.
+pub fn worker_name(n: usize) -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}-{}-{n}-{}",
+        std::process::id(),
+        &crate::auth::password::random_token()[..6]
+    )
+}
+
+/// Runs jobs until none is runnable now (tests and the command line use it). Returns how many ran.
+pub fn drain(db: &Db, lease: Duration) -> DbResult<usize> {
+    let worker = worker_name(0);
+    let mut ran = 0;
+    loop {
+        let job = {
+            let mut conn = db.conn()?;
+            q::claim(&mut conn, &worker, lease)?
+        };
+        match job {
+            Some(job) => {
+                run_claimed(db, &worker, lease, job);
+                ran += 1;
+            }
+            None => return Ok(ran),
+        }
+    }
+}
+
+/// Worker threads that poll the queue until stopped.
+pub struct Workers {
+    stop: Arc<AtomicBool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    pub fn start(db: Db, lease: Duration, count: usize) -> Workers {
+        let stop = Arc::new(AtomicBool::new(false));
+        let handles = (0..count)
+            .map(|n| {
+                let (db, stop) = (db.clone(), stop.clone());
+                std::thread::Builder::new()
+                    .name(format!("tsunagi-worker-{n}"))
+                    .spawn(move || worker_loop(&db, &worker_name(n), lease, &stop))
+                    .expect("a worker thread can be started")
+            })
+            .collect();
+        Workers { stop, handles }
+    }
+
+    /// Asks the workers to stop after their current job and waits for them.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for h in &self.handles {
+            h.thread().unpark();
+        }
+        for h in self.handles {
+            let _ = h.join();
+        }
+    }
+}
+
+fn worker_loop(db: &Db, worker: &str, lease: Duration, stop: &AtomicBool) {
+    log::info!("worker {worker} started");
+    let idle = std::time::Duration::from_millis(500);
+    while !stop.load(Ordering::Relaxed) {
+        let claimed = db.conn().and_then(|mut c| q::claim(&mut c, worker, lease));
+        match claimed {
+            Ok(Some(job)) => run_claimed(db, worker, lease, job),
+            Ok(None) => std::thread::park_timeout(idle),
+            Err(e) => {
+                log::warn!("worker {worker}: cannot claim jobs: {e}");
+                std::thread::park_timeout(idle * 4);
+            }
+        }
+    }
+    log::info!("worker {worker} stopped");
+}

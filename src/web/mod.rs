@@ -1,0 +1,248 @@
+//! The web edge: one module per screen, thin handlers (guard → query or enqueue → template).
+
+pub mod account;
+pub mod audit;
+pub mod error;
+pub mod form;
+pub mod home;
+pub mod jobs;
+pub mod layout;
+pub mod login;
+pub mod ms932;
+pub mod offices;
+pub mod partners;
+pub mod settings;
+pub mod staff;
+pub mod static_files;
+
+use crate::auth::Menu;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+
+pub use error::{AppError, AppResult};
+pub use layout::Layout;
+
+/// The menus whose screens exist in this build (the others are granted but not yet shown).
+pub const SCREENS: &[Menu] = &[
+    Menu::OfficeSelect,
+    Menu::Offices,
+    Menu::Partners,
+    Menu::Staff,
+    Menu::Jobs,
+    Menu::Settings,
+];
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/static/{file}", web::get().to(static_files::serve))
+        .route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::submit))
+        .route("/logout", web::post().to(login::logout))
+        .route("/", web::get().to(home::top))
+        .route("/office", web::get().to(home::office_select))
+        .route("/office/switch", web::post().to(home::switch_office))
+        .route("/account/password", web::get().to(account::form))
+        .route("/account/password", web::post().to(account::submit))
+        .route("/staff", web::get().to(staff::list))
+        .route("/staff/export", web::post().to(staff::export))
+        .route("/staff/new", web::get().to(staff::new_form))
+        .route("/staff/new", web::post().to(staff::create))
+        .route("/staff/{id}", web::get().to(staff::edit_form))
+        .route("/staff/{id}", web::post().to(staff::update))
+        .route("/staff/{id}/offices", web::get().to(staff::offices_form))
+        .route("/staff/{id}/offices", web::post().to(staff::offices_update))
+        .route("/staff/{id}/permissions", web::get().to(staff::permissions))
+        .route(
+            "/staff/{id}/permissions/{office_id}",
+            web::get().to(staff::permission_form),
+        )
+        .route(
+            "/staff/{id}/permissions/{office_id}",
+            web::post().to(staff::permission_update),
+        )
+        .route("/offices", web::get().to(offices::list))
+        .route("/offices/new", web::get().to(offices::new_form))
+        .route("/offices/new", web::post().to(offices::create))
+        .route("/offices/{id}", web::get().to(offices::edit_form))
+        .route("/offices/{id}", web::post().to(offices::update))
+        .route("/partners", web::get().to(partners::list))
+        .route("/partners/new", web::get().to(partners::new_form))
+        .route("/partners/new", web::post().to(partners::create))
+        .route("/partners/{id}", web::get().to(partners::edit_form))
+        .route("/partners/{id}", web::post().to(partners::update))
+        .route("/jobs", web::get().to(jobs::list))
+        .route("/jobs/{id}/download", web::get().to(jobs::download))
+        .route("/audit", web::get().to(audit::list))
+        .route("/audit/export", web::post().to(audit::export))
+        .route("/settings", web::get().to(settings::form))
+        .route("/settings", web::post().to(settings::submit));
+}
+
+async fn healthz(state: web::Data<crate::AppState>) -> HttpResponse {
+    let db = state.db.clone();
+    let ok = web::block(move || db.ping()).await.unwrap_or(false);
+    if ok {
+        HttpResponse::Ok().content_type("text/plain").body("ok")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unreachable")
+    }
+}
+
+pub async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+/// Security headers on every answer; `no-store` on everything but static assets.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let is_static = req.path().starts_with("/static/");
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !is_static {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
+/// A state-changing request must come from our own pages: when the browser names an Origin
+/// (or, failing that, a Referer), its host must be ours.
+pub fn same_origin(req: &HttpRequest) -> bool {
+    let host = req.connection_info().host().to_string();
+    let source = req
+        .headers()
+        .get(header::ORIGIN)
+        .or_else(|| req.headers().get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    match source {
+        None | Some("null") => source.is_none(),
+        Some(s) => {
+            let rest = s.split_once("://").map(|(_, r)| r).unwrap_or(s);
+            let origin_host = rest.split('/').next().unwrap_or("");
+            origin_host.eq_ignore_ascii_case(&host)
+        }
+    }
+}
+
+pub fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// A redirect after a successful POST (303, so the browser GETs the next page).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Only local paths are followed after login, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// Naive UTC from the database → `2026/11/21 16:05` in Japan time.
+pub fn fmt_jst(t: &NaiveDateTime) -> String {
+    (*t + chrono::Duration::hours(9))
+        .format("%Y/%m/%d %H:%M")
+        .to_string()
+}
+
+pub fn fmt_jst_opt(t: &Option<NaiveDateTime>) -> String {
+    t.as_ref().map(fmt_jst).unwrap_or_default()
+}
+
+/// The messages shown after a redirect (`?done=…`).
+pub fn notice(code: Option<&str>) -> Option<String> {
+    let text = match code? {
+        "saved" => "保存しました。",
+        "created" => "登録しました。",
+        "queued" => "処理を受け付けました。一括処理状況確認で進み具合を確認できます。",
+        "password" => "パスワードを変更しました。",
+        "switched" => "事業所を切り替えました。",
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
+/// Page numbers for list screens.
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+impl Paging {
+    pub fn new(page: Option<i64>, per_page: i64, total: i64) -> Paging {
+        let mut p = Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page,
+            total,
+        };
+        p.page = p.page.min(p.pages());
+        p
+    }
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages()
+    }
+    pub fn first_index(&self) -> i64 {
+        if self.total == 0 {
+            0
+        } else {
+            self.offset() + 1
+        }
+    }
+    pub fn last_index(&self) -> i64 {
+        (self.offset() + self.per_page).min(self.total)
+    }
+}
+
+/// Runs blocking database work off the async threads.
+pub async fn blocking<T, F>(state: &web::Data<crate::AppState>, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut crate::db::DbConnection) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let db = state.db.clone();
+    web::block(move || {
+        let mut conn = db.conn()?;
+        f(&mut conn)
+    })
+    .await?
+}

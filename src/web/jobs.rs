@@ -188,7 +188,7 @@ pub fn attachment(file_name: &str, content_type: &str, data: Vec<u8>) -> HttpRes
             header::CONTENT_DISPOSITION,
             format!(
                 "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                crate::web::url_encode(file_name)
+                crate::web::rfc5987_encode(file_name)
             ),
         ))
         .body(data)

@@ -147,6 +147,26 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     }
 }
 
+/// RFC 5987 `attr-char`: what may stand unencoded in `filename*=UTF-8''…`.
+const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// A file name for `Content-Disposition: …; filename*=UTF-8''<this>`.
+pub fn rfc5987_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, ATTR_CHAR).to_string()
+}
+
 pub fn url_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -306,3 +306,87 @@ both_backends!(healthz, |db: TestDb| async move {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, "ok");
 });
+
+#[actix_web::test]
+async fn healthz_is_503_when_the_database_is_down() {
+    let db = tsunagi::db::Db::lazy("postgres://nobody@127.0.0.1:1/none", 1);
+    let state = tsunagi::AppState {
+        db,
+        settings: std::sync::Arc::new(Settings::default()),
+    };
+    let mut c = Client::new(app(state).await);
+    let r = c.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+both_backends!(absolute_session_lifetime, |db: TestDb| async move {
+    let db = db.with_demo();
+    let mut c = Client::new(app(state(&db)).await);
+    c.login_demo("kyotaku").await;
+    {
+        use diesel::prelude::*;
+        use tsunagi::db::schema::sessions;
+        let mut conn = db.conn();
+        diesel::update(sessions::table)
+            .set(sessions::expires_at.eq(tsunagi::db::now() - chrono::Duration::seconds(1)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    assert_eq!(c.get("/").await.status, StatusCode::SEE_OTHER);
+});
+
+both_backends!(
+    manager_password_reset_ends_sessions,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let mut helper = Client::new(app(state(&db)).await);
+        helper.login_demo("helper").await;
+        let mut admin = Client::new(app(state(&db)).await);
+        admin.login_demo("admin").await;
+        let hid = common::staff_id(&db, "helper");
+        let r = admin
+            .submit(
+                &format!("/staff/{hid}"),
+                &format!("/staff/{hid}"),
+                &[
+                    ("code", "S003"),
+                    ("name", "高橋 健一"),
+                    ("kana", "たかはし けんいち"),
+                    ("login_id", "helper"),
+                    ("login_enabled", "1"),
+                    ("password", "helper-reset-01"),
+                    ("password_confirm", "helper-reset-01"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(helper.get("/").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            helper.login("helper", "helper-reset-01").await.status,
+            StatusCode::SEE_OTHER
+        );
+        let audit = admin.get("/audit").await;
+        assert!(audit.body.contains("パスワード再設定"));
+    }
+);
+
+both_backends!(audit_filters, |db: TestDb| async move {
+    let db = db.with_demo();
+    let mut admin = Client::new(app(state(&db)).await);
+    admin.login_demo("admin").await;
+    let mut k = Client::new(app(state(&db)).await);
+    k.login_demo("kyotaku").await;
+    let kid = common::staff_id(&db, "kyotaku");
+    let only_k = admin.get(&format!("/audit?staff={kid}")).await;
+    assert!(only_k.body.contains("全 1 件"), "{}", only_k.body);
+    assert!(only_k.body.contains(">kyotaku<"));
+    let today = (chrono::Utc::now() + chrono::Duration::hours(9))
+        .format("%Y-%m-%d")
+        .to_string();
+    let r = admin
+        .get(&format!("/audit?from={today}&until={today}"))
+        .await;
+    assert!(r.body.contains(">admin<") && r.body.contains(">kyotaku<"));
+    let r = admin.get("/audit?from=2000-01-01&until=2000-01-02").await;
+    assert!(r.body.contains("条件に合う操作履歴はありません"));
+});

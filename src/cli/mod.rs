@@ -180,24 +180,21 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         db: db.clone(),
         settings: Arc::new(settings),
     };
-    println!(
-        "Tsunagi is running on http://{} ({} database{}). Press Ctrl+C to stop.",
-        args.bind,
-        db.backend.label(),
-        if workers.is_some() {
-            format!(", {} job workers", args.workers)
-        } else {
-            ", no job workers".into()
-        }
-    );
+    let worker_note = if workers.is_some() {
+        format!(", {} job workers", args.workers)
+    } else {
+        ", no job workers".to_string()
+    };
+    let backend = db.backend.label();
     let result = actix_web::rt::System::new().block_on(async move {
-        actix_web::HttpServer::new(move || crate::build_app(state.clone()))
+        let server = actix_web::HttpServer::new(move || crate::build_app(state.clone()))
             .workers(http_threads)
             .bind(&args.bind)
-            .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?
-            .run()
-            .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+        for addr in server.addrs() {
+            println!("Tsunagi is running on http://{addr} ({backend} database{worker_note}). Press Ctrl+C to stop.");
+        }
+        server.run().await.map_err(|e| e.to_string())
     });
     if let Some(w) = workers {
         w.stop();

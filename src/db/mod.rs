@@ -131,6 +131,11 @@ impl Db {
             url: url.to_string(),
             backend,
         };
+        // One connection first, so that a wrong URL or a server that is down is reported at
+        // once and plainly, instead of after the pool's retries.
+        manager
+            .connect()
+            .map_err(|e| DbError::Connect(e.to_string().trim().to_string()))?;
         let pool = r2d2::Pool::builder()
             .max_size(max_connections.max(2))
             .min_idle(Some(1))
@@ -140,6 +145,22 @@ impl Db {
         let db = Db { pool, backend };
         db.migrate()?;
         Ok(db)
+    }
+
+    /// A handle that connects only when first used and runs no migrations (for checks such as
+    /// /healthz against a database that may be down).
+    pub fn lazy(url: &str, max_connections: u32) -> Db {
+        let backend = Backend::of_url(url);
+        let manager = Manager {
+            url: url.to_string(),
+            backend,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(2))
+            .build_unchecked(manager);
+        Db { pool, backend }
     }
 
     pub fn conn(&self) -> DbResult<PooledConn> {

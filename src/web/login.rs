@@ -118,6 +118,9 @@ pub async fn submit(
     let outcome = blocking(&state, move |conn| {
         let outcome = authenticate(conn, &settings, &login_id, &form.password, &addr)?;
         if let LoginOutcome::Success { staff, office_id } = &outcome {
+            // Housekeeping at a natural moment: ended sessions and old login attempts go.
+            db::sessions::purge_expired(conn, db::now() - settings.session_idle)?;
+            db::sessions::purge_attempts(conn, db::now() - chrono::Duration::days(1))?;
             // A fresh session id at every login; the old one (if any) ends.
             if let Some(old) = old_session {
                 db::sessions::delete(conn, &db::sessions::token_hash(&old))?;

@@ -5,10 +5,10 @@
 use crate::auth::{Menu, password};
 use crate::db::offices::OfficeFields;
 use crate::db::partners::PartnerFields;
-use crate::db::schema::recipients;
 use crate::db::staff::{NewStaff, StaffBasics};
-use crate::db::{self, DbConnection, DbResult, dialect, now};
+use crate::db::{self, DbConnection, DbResult, dialect};
 use crate::domain::{OfficeNumber, ServiceType, kana};
+use chrono::Datelike;
 use diesel::prelude::*;
 
 /// Every demo account's password.
@@ -111,45 +111,106 @@ struct DemoRecipient<'a> {
     birth: (i32, u32, u32),
 }
 
-#[allow(clippy::too_many_arguments)]
-fn add_recipients(
-    conn: &mut DbConnection,
+/// Where a demo recipient's services come from.
+enum Provider {
+    Own(i64),
+    Partner(i64),
+}
+
+struct RecipientSetup<'a> {
     corp: i64,
-    insurer: (&str, &str),
-    code_prefix: &str,
+    insurer: (&'a str, &'a str),
+    code_prefix: &'a str,
     number_base: u64,
     care_office: i64,
-    managers: &[i64],
+    managers: &'a [i64],
+    /// Provider sets, used in turn.
+    providers: Vec<Vec<(Provider, &'a str)>>,
+}
+
+/// Recipients with certifications around today and the providers they use.
+fn add_recipients(
+    conn: &mut DbConnection,
+    setup: &RecipientSetup<'_>,
     people: &[DemoRecipient<'_>],
 ) -> DbResult<()> {
-    let t = now();
+    use crate::db::recipients as rq;
+    use crate::domain::{CareLevel, care_limit};
+    let today = crate::web::dates::today_jst();
+    let month_start = today.with_day(1).unwrap_or(today);
+    let levels = ["21", "22", "23", "12", "13", "24", "25", "21", "22", "06"];
     for (i, p) in people.iter().enumerate() {
         let k = kana::normalize(p.kana);
-        diesel::insert_into(recipients::table)
-            .values((
-                recipients::corporation_id.eq(corp),
-                recipients::code.eq(format!("{code_prefix}{:04}", i + 1)),
-                recipients::name.eq(p.name),
-                recipients::kana_row.eq(kana::row_of(&k)),
-                recipients::kana.eq(&k),
-                recipients::gender.eq(p.gender),
-                recipients::birth_date.eq(chrono::NaiveDate::from_ymd_opt(
-                    p.birth.0, p.birth.1, p.birth.2,
-                )),
-                recipients::postcode.eq("101-0041"),
-                recipients::address.eq(format!("東京都千代田区神田須田町{}-{}", i % 3 + 1, i + 5)),
-                recipients::phone.eq(format!("03-3251-{:04}", 1200 + i)),
-                recipients::insurer_number.eq(insurer.0),
-                recipients::insurer_name.eq(insurer.1),
-                recipients::insured_number.eq(format!("{:010}", number_base + i as u64 * 7)),
-                recipients::care_office_id.eq(Some(care_office)),
-                recipients::care_manager_id.eq(Some(managers[i % managers.len()])),
-                recipients::created_at.eq(t),
-                recipients::updated_at.eq(t),
-            ))
-            .execute(conn)?;
+        let id = rq::create(
+            conn,
+            setup.corp,
+            &rq::RecipientFields {
+                code: format!("{}{:04}", setup.code_prefix, i + 1),
+                name: p.name.into(),
+                kana_row: kana::row_of(&k).into(),
+                kana: k,
+                gender: p.gender.into(),
+                birth_date: chrono::NaiveDate::from_ymd_opt(p.birth.0, p.birth.1, p.birth.2),
+                postcode: "101-0041".into(),
+                address: format!("東京都千代田区神田須田町{}-{}", i % 3 + 1, i + 5),
+                phone: format!("03-3251-{:04}", 1200 + i),
+                insurer_number: setup.insurer.0.into(),
+                insurer_name: setup.insurer.1.into(),
+                insured_number: format!("{:010}", setup.number_base + i as u64 * 7),
+                burden_ratio: match i % 7 {
+                    3 => 2,
+                    5 => 3,
+                    _ => 1,
+                },
+                care_office_id: Some(setup.care_office),
+                care_partner_id: None,
+                care_manager_id: Some(setup.managers[i % setup.managers.len()]),
+            },
+        )?;
+        let level = levels[i % levels.len()];
+        let limit = CareLevel::parse(level)
+            .ok()
+            .and_then(care_limit::monthly_limit)
+            .map(|u| u as i32);
+        // Most certifications run a year from six months ago; one ends this month, one is 申請中.
+        let from = months_after(month_start, -6);
+        let to = if i == 4 {
+            months_after(month_start, 1).pred_opt().unwrap_or(today)
+        } else {
+            months_after(from, 12).pred_opt().unwrap_or(today)
+        };
+        rq::add_certification(
+            conn,
+            id,
+            &rq::CertificationFields {
+                status: if i == 9 {
+                    "applying".into()
+                } else {
+                    "certified".into()
+                },
+                care_level: level.into(),
+                certified_on: (i != 9).then(|| from - chrono::Duration::days(10)),
+                valid_from: from,
+                valid_to: to,
+                limit_units: limit,
+            },
+        )?;
+        for (provider, service_type) in &setup.providers[i % setup.providers.len()] {
+            let (office, partner) = match provider {
+                Provider::Own(o) => (Some(*o), None),
+                Provider::Partner(p) => (None, Some(*p)),
+            };
+            rq::add_provider(conn, id, office, partner, service_type)?;
+        }
     }
     Ok(())
+}
+
+/// The first day of the month `n` months after the month of `d` (which must be a 1st).
+fn months_after(d: chrono::NaiveDate, n: i32) -> chrono::NaiveDate {
+    let total = d.year() * 12 + d.month0() as i32 + n;
+    chrono::NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1)
+        .unwrap_or(d)
 }
 
 /// Loads the demo into an empty database, all in one transaction.
@@ -202,6 +263,7 @@ fn load_inner(conn: &mut DbConnection, hash: &str) -> DbResult<()> {
             "1",
         ),
     )?;
+    let mut partner_ids = Vec::new();
     for p in [
         partner(
             "1310300003",
@@ -258,8 +320,14 @@ fn load_inner(conn: &mut DbConnection, hash: &str) -> DbResult<()> {
             "03-3333-1006",
         ),
     ] {
-        db::partners::create(conn, corp, &p)?;
+        partner_ids.push(db::partners::create(conn, corp, &p)?);
     }
+    let (nurse, equipment, rehab, aoba) = (
+        partner_ids[0],
+        partner_ids[1],
+        partner_ids[2],
+        partner_ids[3],
+    );
     let all: Vec<Menu> = Menu::ALL.to_vec();
     let work = vec![Recipients, Schedules, CarePlanExchange];
     add_staff(
@@ -511,12 +579,27 @@ fn load_inner(conn: &mut DbConnection, hash: &str) -> DbResult<()> {
     ];
     add_recipients(
         conn,
-        corp,
-        ("131016", "千代田区"),
-        "R",
-        1_000_000_101,
-        kyotaku,
-        &[cm1, cm2],
+        &RecipientSetup {
+            corp,
+            insurer: ("131016", "千代田区"),
+            code_prefix: "R",
+            number_base: 1_000_000_101,
+            care_office: kyotaku,
+            managers: &[cm1, cm2],
+            providers: vec![
+                vec![
+                    (Provider::Own(homon), "11"),
+                    (Provider::Partner(equipment), "17"),
+                ],
+                vec![(Provider::Own(day), "15"), (Provider::Partner(nurse), "13")],
+                vec![(Provider::Own(homon), "11"), (Provider::Own(day), "15")],
+                vec![
+                    (Provider::Own(homon), "11"),
+                    (Provider::Partner(rehab), "16"),
+                ],
+                vec![(Provider::Partner(aoba), "11"), (Provider::Own(day), "15")],
+            ],
+        },
         &people,
     )?;
 
@@ -539,7 +622,7 @@ fn load_inner(conn: &mut DbConnection, hash: &str) -> DbResult<()> {
             "3",
         ),
     )?;
-    db::partners::create(
+    let naniwa_day = db::partners::create(
         conn,
         corp2,
         &partner(
@@ -614,12 +697,15 @@ fn load_inner(conn: &mut DbConnection, hash: &str) -> DbResult<()> {
     ];
     add_recipients(
         conn,
-        corp2,
-        ("272005", "大阪市"),
-        "N",
-        2_000_000_201,
-        naniwa,
-        &[naniwa_cm, other],
+        &RecipientSetup {
+            corp: corp2,
+            insurer: ("272005", "大阪市"),
+            code_prefix: "N",
+            number_base: 2_000_000_201,
+            care_office: naniwa,
+            managers: &[naniwa_cm, other],
+            providers: vec![vec![(Provider::Partner(naniwa_day), "15")]],
+        },
         &people2,
     )?;
     Ok(())

@@ -16,3 +16,10 @@
     });
   });
 })();
+// Forms that delete ask first.
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  if (form && form.getAttribute && form.getAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+    e.preventDefault();
+  }
+});

@@ -34,6 +34,17 @@ both_backends!(every_route_for_every_account, |db: TestDb| async move {
             .id
     };
 
+    let recipient = {
+        use diesel::prelude::*;
+        use tsunagi::db::schema::recipients;
+        let mut c = db.conn();
+        recipients::table
+            .filter(recipients::code.eq("R0001"))
+            .filter(recipients::corporation_id.eq(1))
+            .select(recipients::id)
+            .first::<i64>(&mut *c)
+            .unwrap()
+    };
     let routes: Vec<String> = vec![
         "/".into(),
         "/office".into(),
@@ -54,16 +65,21 @@ both_backends!(every_route_for_every_account, |db: TestDb| async move {
         format!("/jobs/{job}/download"),
         "/audit".into(),
         "/settings".into(),
+        "/recipients".into(),
+        "/recipients/new".into(),
+        format!("/recipients/{recipient}"),
+        format!("/recipients/{recipient}/certifications"),
+        format!("/recipients/{recipient}/providers"),
     ];
     #[rustfmt::skip]
-    let expected: Vec<(&str, [u16; 19])> = vec![
-        //               /   office pw   staff new  s/id  offc  perm  p/of  offs  o/new o/id  ptnr  p/new p/id  jobs  dl    audit settings
-        ("",           [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN]),
-        ("admin",      [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
-        ("kyotaku",    [OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
-        ("helper",     [OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
-        ("noperm",     [OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
-        ("other",      [OK, OK, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, OK, OK, NOT_FOUND, OK, NOT_FOUND, OK, OK]),
+    let expected: Vec<(&str, [u16; 24])> = vec![
+        //               /   office pw   staff new  s/id  offc  perm  p/of  offs  o/new o/id  ptnr  p/new p/id  jobs  dl    audit settings recipients new r/id certs providers
+        ("",           [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN]),
+        ("admin",      [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+        ("kyotaku",    [OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK, OK]),
+        ("helper",     [OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK, OK]),
+        ("noperm",     [OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        ("other",      [OK, OK, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK, NOT_FOUND, OK, OK, NOT_FOUND, OK, NOT_FOUND, OK, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND]),
     ];
     for (account, statuses) in expected {
         let mut c = Client::new(app(state(&db)).await);

@@ -38,10 +38,11 @@ pub enum Action {
     SettingsSaved,
     JobRequested,
     Downloaded,
+    RecipientSaved,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::LoginSucceeded,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -58,6 +59,7 @@ impl Action {
         Action::SettingsSaved,
         Action::JobRequested,
         Action::Downloaded,
+        Action::RecipientSaved,
     ];
 
     pub fn key(self) -> &'static str {
@@ -78,6 +80,7 @@ impl Action {
             Action::SettingsSaved => "settings_saved",
             Action::JobRequested => "job_requested",
             Action::Downloaded => "downloaded",
+            Action::RecipientSaved => "recipient_saved",
         }
     }
 
@@ -99,6 +102,7 @@ impl Action {
             Action::SettingsSaved => "システム設定変更",
             Action::JobRequested => "一括処理依頼",
             Action::Downloaded => "ダウンロード",
+            Action::RecipientSaved => "利用者情報変更",
         }
     }
 

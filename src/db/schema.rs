@@ -183,6 +183,34 @@ diesel::table! {
         care_manager_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        burden_ratio -> Integer,
+        care_partner_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    certifications (id) {
+        id -> BigInt,
+        recipient_id -> BigInt,
+        status -> Text,
+        care_level -> Text,
+        certified_on -> Nullable<Date>,
+        valid_from -> Date,
+        valid_to -> Date,
+        limit_units -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recipient_providers (id) {
+        id -> BigInt,
+        recipient_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        partner_id -> Nullable<BigInt>,
+        service_type -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -204,4 +232,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     artifacts,
     recipients,
+    certifications,
+    recipient_providers,
 );

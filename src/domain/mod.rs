@@ -3,11 +3,19 @@
 //! Each type validates when it is parsed, so a value of the type is always well formed.
 
 pub mod area_grade;
+pub mod care_level;
+pub mod care_limit;
+pub mod ids;
 pub mod kana;
 pub mod office_number;
+pub mod service_month;
 pub mod service_type;
+pub mod wareki;
 
+pub use care_level::CareLevel;
+pub use ids::{CodeRowKind, InsuredNumber, InsurerNumber, ServiceCode};
 pub use office_number::OfficeNumber;
+pub use service_month::ServiceMonth;
 pub use service_type::ServiceType;
 
 /// Why a value could not be parsed into a domain type. The texts are for people:

@@ -36,6 +36,12 @@ impl OfficeNumber {
         Ok(Self(normalised))
     }
 
+    /// Strict fast path for bulk reading: exactly ten ASCII digits, no normalisation.
+    pub fn from_ascii(input: &str) -> Option<Self> {
+        (input.len() == 10 && input.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| Self(input.to_string()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -190,6 +190,15 @@ impl ServiceType {
             })
     }
 
+    /// Exact lookup of a half-width upper-case code, without normalisation or allocation
+    /// (for bulk reading).
+    pub fn from_code(code: &str) -> Option<Self> {
+        TABLE
+            .iter()
+            .find(|entry| entry.code == code)
+            .map(ServiceType)
+    }
+
     /// Every known type, in the order of the standard's tables.
     pub fn all() -> impl Iterator<Item = ServiceType> {
         TABLE.iter().map(ServiceType)

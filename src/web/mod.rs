@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod dates;
 pub mod error;
 pub mod form;
 pub mod home;
@@ -11,6 +12,7 @@ pub mod login;
 pub mod ms932;
 pub mod offices;
 pub mod partners;
+pub mod recipients;
 pub mod settings;
 pub mod staff;
 pub mod static_files;
@@ -32,6 +34,7 @@ pub const SCREENS: &[Menu] = &[
     Menu::Offices,
     Menu::Partners,
     Menu::Staff,
+    Menu::Recipients,
     Menu::Jobs,
     Menu::Settings,
 ];
@@ -74,6 +77,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/partners/new", web::post().to(partners::create))
         .route("/partners/{id}", web::get().to(partners::edit_form))
         .route("/partners/{id}", web::post().to(partners::update))
+        .route("/recipients", web::get().to(recipients::list))
+        .route("/recipients/new", web::get().to(recipients::new_form))
+        .route("/recipients/new", web::post().to(recipients::create))
+        .route("/recipients/{id}", web::get().to(recipients::edit_form))
+        .route("/recipients/{id}", web::post().to(recipients::update))
+        .route(
+            "/recipients/{id}/certifications",
+            web::get().to(recipients::certifications),
+        )
+        .route(
+            "/recipients/{id}/certifications",
+            web::post().to(recipients::certification_save),
+        )
+        .route(
+            "/recipients/{id}/certifications/delete",
+            web::post().to(recipients::certification_delete),
+        )
+        .route(
+            "/recipients/{id}/providers",
+            web::get().to(recipients::providers),
+        )
+        .route(
+            "/recipients/{id}/providers",
+            web::post().to(recipients::providers_update),
+        )
         .route("/jobs", web::get().to(jobs::list))
         .route("/jobs/{id}/download", web::get().to(jobs::download))
         .route("/audit", web::get().to(audit::list))

@@ -3,13 +3,16 @@
 //! Each type validates when it is parsed, so a value of the type is always well formed.
 
 pub mod area_grade;
+pub mod billing;
 pub mod care_level;
 pub mod care_limit;
 pub mod ids;
 pub mod kana;
 pub mod office_number;
+pub mod service_codes;
 pub mod service_month;
 pub mod service_type;
+pub mod unit_price;
 pub mod wareki;
 
 pub use care_level::CareLevel;

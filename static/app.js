@@ -23,3 +23,8 @@ document.addEventListener("submit", function (e) {
     e.preventDefault();
   }
 });
+// 印刷 buttons.
+document.addEventListener("click", function (e) {
+  var t = e.target;
+  if (t && t.hasAttribute && t.hasAttribute("data-print")) { window.print(); }
+});

@@ -39,10 +39,11 @@ pub enum Action {
     JobRequested,
     Downloaded,
     RecipientSaved,
+    PlanSaved,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::LoginSucceeded,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -60,6 +61,7 @@ impl Action {
         Action::JobRequested,
         Action::Downloaded,
         Action::RecipientSaved,
+        Action::PlanSaved,
     ];
 
     pub fn key(self) -> &'static str {
@@ -81,6 +83,7 @@ impl Action {
             Action::JobRequested => "job_requested",
             Action::Downloaded => "downloaded",
             Action::RecipientSaved => "recipient_saved",
+            Action::PlanSaved => "plan_saved",
         }
     }
 
@@ -103,6 +106,7 @@ impl Action {
             Action::JobRequested => "一括処理依頼",
             Action::Downloaded => "ダウンロード",
             Action::RecipientSaved => "利用者情報変更",
+            Action::PlanSaved => "計画書変更",
         }
     }
 

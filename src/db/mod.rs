@@ -9,6 +9,7 @@ pub mod dialect;
 pub mod jobs;
 pub mod offices;
 pub mod partners;
+pub mod plans;
 pub mod recipients;
 pub mod schema;
 pub mod sessions;

@@ -214,6 +214,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    care_plans (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        recipient_id -> BigInt,
+        office_id -> BigInt,
+        plan_date -> Date,
+        document_date -> Date,
+        first_plan_date -> Date,
+        plan_category -> Text,
+        cert_status -> Text,
+        certified_on -> Nullable<Date>,
+        cert_from -> Nullable<Date>,
+        cert_to -> Nullable<Date>,
+        care_level -> Text,
+        author_name -> Text,
+        intentions -> Text,
+        board_opinion -> Text,
+        policy -> Text,
+        livelihood_reason -> Text,
+        livelihood_other -> Text,
+        table2_date -> Nullable<Date>,
+        table3_date -> Nullable<Date>,
+        weekly_other -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    care_plan_lines (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        need_no -> Integer,
+        need -> Text,
+        goal_no -> Integer,
+        long_goal -> Text,
+        long_period -> Text,
+        short_goal -> Text,
+        short_period -> Text,
+        item_no -> Integer,
+        content -> Text,
+        insured -> Text,
+        service_kind -> Text,
+        provider_number -> Text,
+        provider_name -> Text,
+        frequency -> Text,
+        period -> Text,
+    }
+}
+
+diesel::table! {
+    care_plan_weekly (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        weekday -> Nullable<Integer>,
+        start_time -> Text,
+        end_time -> Text,
+        position -> Integer,
+    }
+}
+
 diesel::joinable!(offices -> corporations (corporation_id));
 diesel::joinable!(memberships -> offices (office_id));
 diesel::joinable!(memberships -> staff (staff_id));
@@ -234,4 +299,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recipients,
     certifications,
     recipient_providers,
+    care_plans,
+    care_plan_lines,
+    care_plan_weekly,
 );

@@ -12,6 +12,7 @@ pub mod login;
 pub mod ms932;
 pub mod offices;
 pub mod partners;
+pub mod plans;
 pub mod recipients;
 pub mod settings;
 pub mod staff;
@@ -102,6 +103,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/recipients/{id}/providers",
             web::post().to(recipients::providers_update),
         )
+        .route("/recipients/{id}/plans", web::get().to(plans::list))
+        .route("/recipients/{id}/plans", web::post().to(plans::create))
+        .route("/plans/{id}", web::get().to(plans::view))
+        .route("/plans/{id}/table1", web::get().to(plans::table1_form))
+        .route("/plans/{id}/table1", web::post().to(plans::table1_save))
+        .route("/plans/{id}/table2", web::get().to(plans::table2_form))
+        .route("/plans/{id}/table2", web::post().to(plans::table2_save))
+        .route("/plans/{id}/table3", web::get().to(plans::table3_form))
+        .route("/plans/{id}/table3", web::post().to(plans::table3_save))
         .route("/jobs", web::get().to(jobs::list))
         .route("/jobs/{id}/download", web::get().to(jobs::download))
         .route("/audit", web::get().to(audit::list))

@@ -239,10 +239,7 @@ both_backends!(write_view_and_copy_a_plan, |db: TestDb| async move {
         "福祉用具貸与（手すり）",
         "data-print",
     ] {
-        assert!(
-            view.body.contains(text.as_ref() as &str),
-            "view lacks {text}"
-        );
+        assert!(view.body.contains(text), "view lacks {text}");
     }
     assert_eq!(
         view.body.matches("一人で入浴できない").count(),

@@ -57,6 +57,12 @@ fn partner(
         exchange_enabled: exchange,
         csv_version: version.into(),
         note: String::new(),
+        // Tokyo's 23 wards are 1級地; the Osaka partner is 3級地 (as the demo's own office).
+        area_grade: if number.starts_with("13") {
+            "1".into()
+        } else {
+            "3".into()
+        },
     }
 }
 
@@ -602,6 +608,7 @@ fn load_inner(conn: &mut DbConnection, hash: &str) -> DbResult<()> {
         },
         &people,
     )?;
+    load_care_records(conn, corp, kyotaku)?;
 
     // ---- 株式会社なにわ福祉会: a second tenant that must never see the first ----
     let corp2 = db::offices::create_corporation(
@@ -816,4 +823,362 @@ pub fn create_staff_cli(
         Ok(())
     })
     .map_err(|e| e.to_string())
+}
+
+/// One demo schedule line: provider (number, type, name), code, name, units, times, weekdays.
+struct DemoLine<'a> {
+    provider: &'a (String, String, String),
+    code: &'a str,
+    units: Option<i32>,
+    time: Option<(&'a str, &'a str)>,
+    /// 1 = 月 … 7 = 日; empty = the 1st only (monthly codes).
+    weekdays: &'a [u32],
+    tais: &'a str,
+    equipment: &'a str,
+}
+
+/// Plans (第1/2/3表) and the previous and current month's schedules, with actuals for the
+/// previous month, for the first corporation's recipients.
+fn load_care_records(conn: &mut DbConnection, corp: i64, kyotaku: i64) -> DbResult<()> {
+    use crate::db::{plans, recipients as rq, schedules};
+    use crate::domain::ServiceCode;
+    use crate::domain::service_codes::ServiceCodeTable;
+    let today = crate::web::dates::today_jst();
+    let this_month = months_after(today.with_day(1).unwrap_or(today), 0);
+    let prev_month = months_after(this_month, -1);
+    let offices = db::offices::list(conn, corp)?;
+    let partners = db::partners::list(conn, corp, "")?;
+    let table = ServiceCodeTable::r6();
+    let (rows, _) = rq::search(
+        conn,
+        &rq::RecipientQuery {
+            corporation_id: corp,
+            office_id: kyotaku,
+            search: String::new(),
+            kana_row: String::new(),
+            care_level: String::new(),
+            care_manager_id: None,
+            as_of: today,
+            page: 1,
+            per_page: 1000,
+        },
+    )?;
+    for (i, row) in rows.iter().enumerate() {
+        let r = &row.recipient;
+        let level = row
+            .certification
+            .as_ref()
+            .map(|c| c.care_level.clone())
+            .unwrap_or_default();
+        let care_index = match level.as_str() {
+            "21" => Some(1),
+            "22" => Some(2),
+            "23" => Some(3),
+            "24" => Some(4),
+            "25" => Some(5),
+            _ => None,
+        };
+        let providers: Vec<(String, String, String)> = rq::providers_of(conn, r.id)?
+            .into_iter()
+            .filter_map(|l| {
+                l.office_id
+                    .and_then(|o| offices.iter().find(|x| x.id == o))
+                    .map(|o| {
+                        (
+                            o.office_number.clone(),
+                            o.service_type.clone(),
+                            o.name.clone(),
+                        )
+                    })
+                    .or_else(|| {
+                        l.partner_id
+                            .and_then(|p| partners.iter().find(|x| x.id == p))
+                            .map(|p| {
+                                (
+                                    p.office_number.clone(),
+                                    p.service_type.clone(),
+                                    p.name.clone(),
+                                )
+                            })
+                    })
+            })
+            .collect();
+        let day_code = care_index.map(|n| format!("15115{n}"));
+        let mut lines: Vec<DemoLine<'_>> = Vec::new();
+        for p in &providers {
+            match p.1.as_str() {
+                "11" if i == 7 => {
+                    lines.push(DemoLine {
+                        provider: p,
+                        code: "111211",
+                        units: None,
+                        time: Some(("1000", "1045")),
+                        weekdays: &[1, 2, 3, 4, 5, 6, 7],
+                        tais: "",
+                        equipment: "",
+                    });
+                    lines.push(DemoLine {
+                        provider: p,
+                        code: "111112",
+                        units: None,
+                        time: Some(("1900", "1930")),
+                        weekdays: &[1, 2, 3, 4, 5, 6, 7],
+                        tais: "",
+                        equipment: "",
+                    });
+                }
+                "11" if i % 5 == 2 => lines.push(DemoLine {
+                    provider: p,
+                    code: "111211",
+                    units: None,
+                    time: Some(("1000", "1045")),
+                    weekdays: &[1, 3, 5],
+                    tais: "",
+                    equipment: "",
+                }),
+                "11" if i % 5 == 4 => lines.push(DemoLine {
+                    provider: p,
+                    code: "112311",
+                    units: None,
+                    time: Some(("1400", "1445")),
+                    weekdays: &[2, 5],
+                    tais: "",
+                    equipment: "",
+                }),
+                "11" => {
+                    lines.push(DemoLine {
+                        provider: p,
+                        code: "111111",
+                        units: None,
+                        time: Some(("0900", "0930")),
+                        weekdays: if i % 5 == 3 { &[2, 5] } else { &[1, 4] },
+                        tais: "",
+                        equipment: "",
+                    });
+                    if p.0 == "1310100001" {
+                        lines.push(DemoLine {
+                            provider: p,
+                            code: "116275",
+                            units: None,
+                            time: None,
+                            weekdays: &[],
+                            tais: "",
+                            equipment: "",
+                        });
+                    }
+                }
+                "15" => {
+                    if let Some(code) = &day_code {
+                        let days: &[u32] = if i % 5 == 2 { &[4] } else { &[3] };
+                        lines.push(DemoLine {
+                            provider: p,
+                            code,
+                            units: None,
+                            time: Some(("0900", "1630")),
+                            weekdays: days,
+                            tais: "",
+                            equipment: "",
+                        });
+                        lines.push(DemoLine {
+                            provider: p,
+                            code: "155301",
+                            units: None,
+                            time: Some(("0900", "1630")),
+                            weekdays: days,
+                            tais: "",
+                            equipment: "",
+                        });
+                    }
+                }
+                "13" => lines.push(DemoLine {
+                    provider: p,
+                    code: "131121",
+                    units: None,
+                    time: Some(("1400", "1430")),
+                    weekdays: &[2],
+                    tais: "",
+                    equipment: "",
+                }),
+                "17" => lines.push(DemoLine {
+                    provider: p,
+                    code: "171003",
+                    units: Some(900),
+                    time: None,
+                    weekdays: &[],
+                    tais: "00170-000123",
+                    equipment: "特殊寝台 つなぎケアベッド3モーター",
+                }),
+                _ => {}
+            }
+        }
+        for (month_start, with_actuals) in [(prev_month, true), (this_month, false)] {
+            let month = month_start.format("%Y%m").to_string();
+            for (n, l) in lines.iter().enumerate() {
+                let Some(entry) = ServiceCode::parse(l.code)
+                    .ok()
+                    .and_then(|c| table.get_on(&c, month_start))
+                else {
+                    continue;
+                };
+                let (start, end) = l.time.unwrap_or(("9999", "9999"));
+                let id = schedules::add_line(
+                    conn,
+                    corp,
+                    r.id,
+                    &month,
+                    &schedules::LineFields {
+                        provider_number: l.provider.0.clone(),
+                        provider_type: l.provider.1.clone(),
+                        provider_name: l.provider.2.clone(),
+                        service_code: l.code.into(),
+                        service_name: entry.name.clone(),
+                        units: l.units.unwrap_or(entry.units as i32),
+                        start_time: start.into(),
+                        end_time: end.into(),
+                        tais_code: l.tais.into(),
+                        equipment_name: l.equipment.into(),
+                        over_30: "0".into(),
+                        ..Default::default()
+                    },
+                )?;
+                let plan = if l.weekdays.is_empty() {
+                    let mut p = [0; 31];
+                    p[0] = 1;
+                    p
+                } else {
+                    crate::domain::calendar::weekday_pattern(
+                        month_start.year(),
+                        month_start.month(),
+                        l.weekdays,
+                    )
+                };
+                let mut actual = if with_actuals { plan } else { [0; 31] };
+                // One cancelled visit in last month's actuals, for the reconciliation screens.
+                if with_actuals
+                    && n == 0
+                    && i % 3 == 0
+                    && let Some(d) = actual.iter().position(|c| *c > 0)
+                {
+                    actual[d] = 0;
+                }
+                schedules::set_days(conn, id, Some(&plan), Some(&actual))?;
+            }
+        }
+        // A care plan made when the certification started.
+        let Some(cert) = row.certification.as_ref() else {
+            continue;
+        };
+        let t1 = plans::Table1Fields {
+            plan_date: cert.valid_from,
+            document_date: cert.valid_from,
+            first_plan_date: cert.valid_from,
+            plan_category: if i % 4 == 0 { "11".into() } else { "21".into() },
+            cert_status: if cert.status == "applying" { "1".into() } else { "2".into() },
+            certified_on: cert.certified_on,
+            cert_from: Some(cert.valid_from),
+            cert_to: Some(cert.valid_to),
+            care_level: cert.care_level.clone(),
+            author_name: if i % 2 == 0 { "鈴木 花子".into() } else { "渡辺 由美".into() },
+            intentions: "本人：住み慣れた自宅で、できることは自分で続けたい。\n家族：日中は独りになるので、転倒や体調の変化が心配。".into(),
+            board_opinion: "特になし".into(),
+            policy: "安全に自宅での生活が続けられるよう、入浴と移動を支援し、家族の介護負担を軽くします。\n緊急連絡先：長男 090-0000-0000".into(),
+            livelihood_reason: String::new(),
+            livelihood_other: String::new(),
+        };
+        let pid = plans::create(
+            conn,
+            &plans::NewPlan {
+                corporation_id: corp,
+                recipient_id: r.id,
+                office_id: kyotaku,
+                created_by: None,
+                table1: &t1,
+                weekly_other: "福祉用具貸与（必要に応じて）",
+            },
+        )?;
+        let mut plan_lines = Vec::new();
+        let mut weekly = Vec::new();
+        for (n, l) in lines.iter().enumerate() {
+            let kind = crate::domain::ServiceType::parse(&l.provider.1)
+                .map(|t| t.name().to_string())
+                .unwrap_or_default();
+            if l.code.starts_with("1162") || l.code.starts_with("1553") {
+                continue;
+            }
+            plan_lines.push(plans::PlanLine {
+                need_no: 1,
+                need: if n == 0 {
+                    "身の回りのことを続けながら、安全に暮らしたい".into()
+                } else {
+                    String::new()
+                },
+                goal_no: 1,
+                long_goal: if n == 0 {
+                    "自宅で安全に生活できる".into()
+                } else {
+                    String::new()
+                },
+                long_period: if n == 0 { "1年".into() } else { String::new() },
+                short_goal: if n == 0 {
+                    "介助を受けて清潔を保てる".into()
+                } else {
+                    String::new()
+                },
+                short_period: if n == 0 {
+                    "6か月".into()
+                } else {
+                    String::new()
+                },
+                item_no: n as i32 + 1,
+                content: table
+                    .lookup(l.code)
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default(),
+                insured: "Y".into(),
+                service_kind: kind.clone(),
+                provider_number: l.provider.0.clone(),
+                provider_name: l.provider.2.clone(),
+                frequency: if l.weekdays.is_empty() {
+                    "随時".into()
+                } else {
+                    format!("週{}回", l.weekdays.len())
+                },
+                period: "6か月".into(),
+            });
+            if let Some((s, e)) = l.time {
+                for w in l.weekdays {
+                    weekly.push(plans::WeeklyEntry {
+                        kind: "service".into(),
+                        name: kind.clone(),
+                        weekday: Some(*w as i32),
+                        start_time: s.into(),
+                        end_time: e.into(),
+                    });
+                }
+            }
+        }
+        weekly.push(plans::WeeklyEntry {
+            kind: "activity".into(),
+            name: "起床".into(),
+            weekday: None,
+            start_time: "0630".into(),
+            end_time: "0630".into(),
+        });
+        weekly.push(plans::WeeklyEntry {
+            kind: "activity".into(),
+            name: "就寝".into(),
+            weekday: None,
+            start_time: "2100".into(),
+            end_time: "2100".into(),
+        });
+        plans::replace_lines(conn, pid, Some(cert.valid_from), &plan_lines)?;
+        plans::replace_weekly(
+            conn,
+            pid,
+            Some(cert.valid_from),
+            &weekly,
+            "福祉用具貸与（必要に応じて）",
+        )?;
+    }
+    Ok(())
 }

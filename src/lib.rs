@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod jobs;
+pub mod standard;
 pub mod web;
 
 use actix_web::body::MessageBody;

@@ -1,5 +1,7 @@
-//! The command line: `serve` (default), `worker`, `migrate`, `admin`.
+//! The command line: `serve` (default), `worker`, `migrate`, `admin`, `csv`.
 //! Messages here are English (the screens are Japanese).
+
+pub mod csv;
 
 use crate::config::{DEFAULT_DATABASE_URL, Settings};
 use crate::db::{self, Db};
@@ -30,8 +32,13 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Apply pending database migrations and exit.
     Migrate(DbArgs),
-    /// Administration: staff accounts.
+    /// Administration: staff accounts, service codes.
     Admin(AdminArgs),
+    /// Check and show ケアプランデータ連携 CSV files (no database needed).
+    Csv {
+        #[command(subcommand)]
+        command: csv::CsvCommand,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -131,6 +138,7 @@ pub fn main() -> i32 {
         Command::Worker(args) => worker(args),
         Command::Migrate(args) => migrate(args),
         Command::Admin(args) => admin(args),
+        Command::Csv { command } => return csv::run(command),
     };
     match result {
         Ok(()) => 0,

@@ -40,10 +40,11 @@ pub enum Action {
     Downloaded,
     RecipientSaved,
     PlanSaved,
+    ScheduleSaved,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::LoginSucceeded,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -62,6 +63,7 @@ impl Action {
         Action::Downloaded,
         Action::RecipientSaved,
         Action::PlanSaved,
+        Action::ScheduleSaved,
     ];
 
     pub fn key(self) -> &'static str {
@@ -84,6 +86,7 @@ impl Action {
             Action::Downloaded => "downloaded",
             Action::RecipientSaved => "recipient_saved",
             Action::PlanSaved => "plan_saved",
+            Action::ScheduleSaved => "schedule_saved",
         }
     }
 
@@ -107,6 +110,7 @@ impl Action {
             Action::Downloaded => "ダウンロード",
             Action::RecipientSaved => "利用者情報変更",
             Action::PlanSaved => "計画書変更",
+            Action::ScheduleSaved => "予定実績変更",
         }
     }
 

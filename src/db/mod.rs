@@ -11,7 +11,9 @@ pub mod offices;
 pub mod partners;
 pub mod plans;
 pub mod recipients;
+pub mod schedules;
 pub mod schema;
+pub mod service_codes;
 pub mod sessions;
 pub mod staff;
 
@@ -146,6 +148,7 @@ impl Db {
             .map_err(|e| DbError::Connect(e.to_string()))?;
         let db = Db { pool, backend };
         db.migrate()?;
+        service_codes::seed_if_empty(&mut *db.conn()?)?;
         Ok(db)
     }
 

@@ -22,6 +22,7 @@ pub struct Partner {
     pub note: String,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    pub area_grade: String,
 }
 
 impl Partner {
@@ -50,6 +51,7 @@ pub struct PartnerFields {
     pub exchange_enabled: bool,
     pub csv_version: String,
     pub note: String,
+    pub area_grade: String,
 }
 
 pub fn create(

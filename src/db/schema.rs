@@ -46,6 +46,7 @@ diesel::table! {
         note -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        area_grade -> Text,
     }
 }
 
@@ -279,6 +280,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    service_codes (id) {
+        id -> BigInt,
+        corporation_id -> Nullable<BigInt>,
+        code -> Text,
+        name -> Text,
+        units -> Integer,
+        unit_basis -> Text,
+        limit_target -> Bool,
+        kind -> Text,
+        rate_permille -> Nullable<Integer>,
+        valid_from -> Nullable<Date>,
+        valid_to -> Nullable<Date>,
+        verified -> Text,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    schedule_lines (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        recipient_id -> BigInt,
+        month -> Text,
+        position -> Integer,
+        provider_number -> Text,
+        provider_type -> Text,
+        provider_name -> Text,
+        satellite -> Text,
+        service_code -> Text,
+        service_name -> Text,
+        units -> Integer,
+        start_time -> Text,
+        end_time -> Text,
+        tais_code -> Text,
+        notification_code -> Text,
+        equipment_name -> Text,
+        line_no -> Text,
+        per_diem_mask -> Text,
+        over_30 -> Text,
+        short_stay_days -> Nullable<Integer>,
+        over_limit_units -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    schedule_days (line_id, day) {
+        line_id -> BigInt,
+        day -> Integer,
+        plan_count -> Integer,
+        actual_count -> Integer,
+        actual_start -> Nullable<Text>,
+        actual_end -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    schedule_locks (recipient_id, month, provider_number, provider_type) {
+        recipient_id -> BigInt,
+        month -> Text,
+        provider_number -> Text,
+        provider_type -> Text,
+        locked_by -> Nullable<BigInt>,
+        locked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> corporations (corporation_id));
 diesel::joinable!(memberships -> offices (office_id));
 diesel::joinable!(memberships -> staff (staff_id));
@@ -302,4 +372,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     care_plans,
     care_plan_lines,
     care_plan_weekly,
+    service_codes,
+    schedule_lines,
+    schedule_days,
+    schedule_locks,
 );

@@ -4,8 +4,10 @@
 
 pub mod area_grade;
 pub mod billing;
+pub mod calendar;
 pub mod care_level;
 pub mod care_limit;
+pub mod codes;
 pub mod ids;
 pub mod kana;
 pub mod office_number;
@@ -16,6 +18,9 @@ pub mod unit_price;
 pub mod wareki;
 
 pub use care_level::CareLevel;
+pub use codes::{
+    CertificationStatus, DailyLifeReason, InsuranceCoverage, PlanCategory, Sex, Weekday,
+};
 pub use ids::{CodeRowKind, InsuredNumber, InsurerNumber, ServiceCode};
 pub use office_number::OfficeNumber;
 pub use service_month::ServiceMonth;

@@ -3,11 +3,10 @@
 use super::DomainError;
 use std::fmt;
 
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+/// Stored inline (ten ASCII digits): no allocation per record when reading large files.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct OfficeNumber(String);
+pub struct OfficeNumber([u8; 10]);
 
 impl OfficeNumber {
     /// Accepts exactly ten ASCII digits. Full-width digits typed in an IME are normalised
@@ -33,23 +32,35 @@ impl OfficeNumber {
                 format!("the office number must be 10 digits, got {input:?}"),
             ));
         }
-        Ok(Self(normalised))
+        Ok(Self::from_checked(&normalised))
+    }
+
+    fn from_checked(digits: &str) -> Self {
+        let mut a = [0u8; 10];
+        a.copy_from_slice(digits.as_bytes());
+        Self(a)
     }
 
     /// Strict fast path for bulk reading: exactly ten ASCII digits, no normalisation.
     pub fn from_ascii(input: &str) -> Option<Self> {
         (input.len() == 10 && input.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| Self(input.to_string()))
+            .then(|| Self::from_checked(input))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.0).unwrap_or("")
     }
 }
 
 impl fmt::Display for OfficeNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for OfficeNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OfficeNumber({:?})", self.as_str())
     }
 }
 
@@ -62,7 +73,7 @@ impl TryFrom<String> for OfficeNumber {
 
 impl From<OfficeNumber> for String {
     fn from(value: OfficeNumber) -> Self {
-        value.0
+        value.as_str().to_string()
     }
 }
 

@@ -193,10 +193,31 @@ impl ServiceType {
     /// Exact lookup of a half-width upper-case code, without normalisation or allocation
     /// (for bulk reading).
     pub fn from_code(code: &str) -> Option<Self> {
-        TABLE
-            .iter()
-            .find(|entry| entry.code == code)
-            .map(ServiceType)
+        // Index by the two characters (0-9, A-Z → 0..36), built once.
+        static INDEX: std::sync::OnceLock<Vec<Option<u8>>> = std::sync::OnceLock::new();
+        fn slot(c: u8) -> Option<usize> {
+            match c {
+                b'0'..=b'9' => Some(usize::from(c - b'0')),
+                b'A'..=b'Z' => Some(usize::from(c - b'A') + 10),
+                _ => None,
+            }
+        }
+        let b = code.as_bytes();
+        if b.len() != 2 {
+            return None;
+        }
+        let index = INDEX.get_or_init(|| {
+            let mut v = vec![None; 36 * 36];
+            for (i, entry) in TABLE.iter().enumerate() {
+                let e = entry.code.as_bytes();
+                if let (Some(a), Some(b)) = (slot(e[0]), slot(e[1])) {
+                    v[a * 36 + b] = u8::try_from(i).ok();
+                }
+            }
+            v
+        });
+        let i = index[slot(b[0])? * 36 + slot(b[1])?]?;
+        TABLE.get(usize::from(i)).map(ServiceType)
     }
 
     /// Every known type, in the order of the standard's tables.
@@ -290,6 +311,17 @@ mod tests {
         assert!(!ServiceType::parse("33").unwrap().is_exchange_target());
         assert!(ServiceType::parse("99").is_err());
         assert!(ServiceType::parse("").is_err());
+    }
+
+    #[test]
+    fn from_code_finds_every_code_exactly() {
+        for t in ServiceType::all() {
+            assert_eq!(ServiceType::from_code(t.code()), Some(t));
+        }
+        assert_eq!(ServiceType::from_code("2a"), None);
+        assert_eq!(ServiceType::from_code("99"), None);
+        assert_eq!(ServiceType::from_code("1"), None);
+        assert_eq!(ServiceType::from_code("あ"), None);
     }
 
     #[test]

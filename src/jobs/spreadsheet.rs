@@ -28,7 +28,7 @@ pub fn csv_ms932(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     // Writing to memory cannot fail.
     let _ = write(&mut w);
     let utf8 = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
-    crate::web::ms932::encode_lossy(&utf8)
+    crate::standard::encoding::encode(&utf8).0
 }
 
 #[cfg(test)]

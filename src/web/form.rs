@@ -141,7 +141,7 @@ pub fn kana(
 /// Text that must be writable in MS932 (the exchange's encoding): reports the first character
 /// that is not, so staff can fix it while typing rather than at export time.
 pub fn ms932_writable(errors: &mut FieldErrors, field: &'static str, label: &str, value: &str) {
-    if let Some(c) = value.chars().find(|c| !crate::web::ms932::encodable(*c)) {
+    if let Some(c) = crate::standard::unencodable_chars(value).first() {
         errors.add(
             field,
             format!("{label}に、ケアプランデータ連携のファイルで使えない文字「{c}」が含まれています。別の字（常用漢字など）に置き換えてください。"),

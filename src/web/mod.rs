@@ -9,11 +9,11 @@ pub mod home;
 pub mod jobs;
 pub mod layout;
 pub mod login;
-pub mod ms932;
 pub mod offices;
 pub mod partners;
 pub mod plans;
 pub mod recipients;
+pub mod schedules;
 pub mod settings;
 pub mod staff;
 pub mod static_files;
@@ -36,6 +36,7 @@ pub const SCREENS: &[Menu] = &[
     Menu::Partners,
     Menu::Staff,
     Menu::Recipients,
+    Menu::Schedules,
     Menu::Jobs,
     Menu::Settings,
 ];
@@ -112,6 +113,49 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/plans/{id}/table2", web::post().to(plans::table2_save))
         .route("/plans/{id}/table3", web::get().to(plans::table3_form))
         .route("/plans/{id}/table3", web::post().to(plans::table3_save))
+        .route("/schedules", web::get().to(schedules::list))
+        .route("/schedules/{id}/{month}", web::get().to(schedules::month))
+        .route("/schedules/{id}/{month}", web::post().to(schedules::save))
+        .route(
+            "/schedules/{id}/{month}/print",
+            web::get().to(schedules::print),
+        )
+        .route(
+            "/schedules/{id}/{month}/lines",
+            web::post().to(schedules::add_line),
+        )
+        .route(
+            "/schedules/{id}/{month}/delete-line",
+            web::post().to(schedules::delete_line),
+        )
+        .route(
+            "/schedules/{id}/{month}/pattern",
+            web::post().to(schedules::pattern),
+        )
+        .route(
+            "/schedules/{id}/{month}/copy-previous",
+            web::post().to(schedules::copy_previous),
+        )
+        .route(
+            "/schedules/{id}/{month}/copy-actual",
+            web::post().to(schedules::copy_actual),
+        )
+        .route(
+            "/schedules/{id}/{month}/lock",
+            web::post().to(schedules::lock),
+        )
+        .route(
+            "/schedules/{id}/{month}/unlock",
+            web::post().to(schedules::unlock),
+        )
+        .route(
+            "/schedules/{id}/{month}/table7",
+            web::get().to(schedules::table7),
+        )
+        .route(
+            "/schedules/{id}/{month}/table7",
+            web::post().to(schedules::table7_choose),
+        )
         .route("/jobs", web::get().to(jobs::list))
         .route("/jobs/{id}/download", web::get().to(jobs::download))
         .route("/audit", web::get().to(audit::list))

@@ -97,7 +97,7 @@ pub fn service_type_choices() -> Vec<Choice> {
         .collect()
 }
 
-fn grade_choices() -> Vec<Choice> {
+pub fn grade_choices() -> Vec<Choice> {
     area_grade::GRADES
         .iter()
         .map(|(k, l)| Choice {

@@ -73,6 +73,8 @@ pub struct PartnerForm {
     pub csv_version: String,
     #[serde(default)]
     pub note: String,
+    #[serde(default)]
+    pub area_grade: String,
 }
 
 impl PartnerForm {
@@ -89,6 +91,7 @@ impl PartnerForm {
             exchange_enabled: p.exchange_enabled.then(|| "1".to_string()),
             csv_version: p.csv_version.clone(),
             note: p.note.clone(),
+            area_grade: p.area_grade.clone(),
         }
     }
     pub fn exchange(&self) -> bool {
@@ -104,6 +107,7 @@ pub struct EditPage {
     pub form: PartnerForm,
     pub errors: FieldErrors,
     pub service_types: Vec<Choice>,
+    pub grades: Vec<Choice>,
 }
 
 fn edit_page(auth: &Auth, id: Option<i64>, form: PartnerForm, errors: FieldErrors) -> EditPage {
@@ -128,6 +132,7 @@ fn edit_page(auth: &Auth, id: Option<i64>, form: PartnerForm, errors: FieldError
         form,
         errors,
         service_types: service_type_choices(),
+        grades: crate::web::offices::grade_choices(),
     }
 }
 
@@ -138,6 +143,7 @@ pub async fn new_form(auth: Auth) -> AppResult<EditPage> {
         None,
         PartnerForm {
             csv_version: "v4".into(),
+            area_grade: "other".into(),
             exchange_enabled: Some("1".into()),
             ..Default::default()
         },
@@ -194,6 +200,14 @@ fn validate(f: &PartnerForm, errors: &mut FieldErrors) -> PartnerFields {
         exchange_enabled: f.exchange(),
         csv_version: csv_version.into(),
         note: form::optional_text(errors, "note", "備考", &f.note, 500),
+        area_grade: if f.area_grade.is_empty() {
+            "other".into()
+        } else if crate::domain::area_grade::is_valid(&f.area_grade) {
+            f.area_grade.clone()
+        } else {
+            errors.add("area_grade", "地域区分を選んでください。");
+            "other".into()
+        },
         name,
     }
 }

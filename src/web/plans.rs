@@ -1018,7 +1018,7 @@ pub async fn table2_save(
             &l.long_period,
             &l.short_period,
         ] {
-            if let Some(c) = text.chars().find(|c| !crate::web::ms932::encodable(*c)) {
+            if let Some(c) = crate::standard::unencodable_chars(text).first() {
                 problems.push(format!(
                     "ケアプランデータ連携で使えない文字「{c}」があります。"
                 ));
@@ -1238,7 +1238,7 @@ pub async fn table3_save(
         } else if kind == "service" && end < start {
             problems.push("終了時刻は開始時刻より後にしてください。");
         }
-        if w.name.chars().any(|c| !crate::web::ms932::encodable(c)) {
+        if !crate::standard::unencodable_chars(&w.name).is_empty() {
             problems.push("ケアプランデータ連携で使えない文字があります。");
         }
         if !problems.is_empty() {

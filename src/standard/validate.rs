@@ -1,0 +1,684 @@
+//! Reading a file (decode, split, per-field checks from the layout tables, per-kind checks)
+//! and writing one (strict writer, then our own checker on the output).
+
+use super::csvform::{self, RawRecord};
+use super::encoding;
+use super::file_name::{FileKind, FileName, base_name};
+use super::finding::{Finding, FindingCode as C, Severity};
+use super::layout::{self, DateOrZero, FieldKind, MonthOrZero};
+use super::version::{CsvVersion, Layout};
+use super::{ParsedFile, ParsedRecord, Record, WrittenFile, upsikyu};
+use crate::domain::{OfficeNumber, ServiceType};
+
+/// Where findings go while reading one file.
+pub(crate) struct Sink<'a> {
+    pub file: &'a str,
+    pub findings: Vec<Finding>,
+}
+
+impl Sink<'_> {
+    pub fn add(
+        &mut self,
+        code: C,
+        line: Option<usize>,
+        field: Option<(usize, &str)>,
+        args: &[(&str, String)],
+    ) {
+        self.findings
+            .push(Finding::new(code, self.file, line, field, args));
+    }
+
+    pub fn add_sev(
+        &mut self,
+        sev: Severity,
+        code: C,
+        line: Option<usize>,
+        field: Option<(usize, &str)>,
+        args: &[(&str, String)],
+    ) {
+        self.findings
+            .push(Finding::new(code, self.file, line, field, args).with_severity(sev));
+    }
+}
+
+/// Field No. (in `layout`) and name of the first table entry called `name`.
+pub(crate) fn item(kind: FileKind, layout: Layout, name: &str) -> Option<(usize, &'static str)> {
+    layout::fields_in(kind.table(), layout)
+        .find(|(_, _, d)| d.name == name)
+        .map(|(no, _, d)| (no, d.name))
+}
+
+/// A first record whose field 1 holds no digit at all (e.g. `CSVバージョン`) is a header row;
+/// a damaged version such as `2024O7` is not (it is reported as an unknown version).
+fn looks_like_header(first: &str) -> bool {
+    !first.is_empty() && !first.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Reads one file: `path` is its name (directories are ignored), `bytes` its content.
+/// Never panics.
+pub fn read_file(path: &str, bytes: &[u8]) -> ParsedFile {
+    let file_name = base_name(path).to_string();
+    let mut sink = Sink {
+        file: &file_name,
+        findings: Vec::new(),
+    };
+    let (name, name_layout, kind) = match FileName::parse(&file_name) {
+        Ok((n, l)) => {
+            let k = n.kind;
+            (Some(n), Some(l), Some(k))
+        }
+        Err(e) => {
+            sink.findings.push(Finding::with_detail(
+                C::BadFileName,
+                &file_name,
+                None,
+                &e.ja,
+                &e.en,
+            ));
+            let prefix = file_name.split(['_', '.']).next().unwrap_or("");
+            (None, None, FileKind::from_prefix(prefix))
+        }
+    };
+
+    let (utf8, body) = encoding::detect_utf8(bytes);
+    if utf8 {
+        sink.add(C::Utf8File, None, None, &[]);
+    }
+    let charset = if utf8 {
+        csvform::Charset::Utf8
+    } else {
+        csvform::Charset::Ms932
+    };
+    let (mut raws, issues, malformed) = csvform::split_bytes(body, charset);
+    for issue in issues {
+        sink.findings.push(Finding::with_detail(
+            C::CsvSyntax,
+            &file_name,
+            Some(issue.line),
+            issue.detail_ja,
+            issue.detail_en,
+        ));
+    }
+    if raws.first().is_some_and(|r| looks_like_header(r.get(0))) {
+        let r = raws.remove(0);
+        sink.add(C::HeaderRow, Some(r.line), None, &[]);
+    }
+    if raws.is_empty() {
+        sink.add(C::NoRecords, None, None, &[]);
+    }
+    if malformed && !utf8 {
+        for r in &raws {
+            for (i, f) in r.iter().enumerate() {
+                if let Some(pos) = f.chars().position(|c| c == '\u{FFFD}') {
+                    sink.add(
+                        C::BadEncoding,
+                        Some(r.line),
+                        Some((i + 1, "")),
+                        &[(
+                            "detail",
+                            format!("{}文字目 / character {}", pos + 1, pos + 1),
+                        )],
+                    );
+                    if let Some(last) = sink.findings.last_mut() {
+                        last.item = None;
+                    }
+                }
+            }
+        }
+    }
+
+    // CSV version: one per file.
+    let mut version: Option<CsvVersion> = None;
+    for r in &raws {
+        let v = r.get(0);
+        match CsvVersion::parse(v) {
+            Some(found) => match version {
+                None => version = Some(found),
+                Some(first) if first != found => sink.add(
+                    C::VersionMixed,
+                    Some(r.line),
+                    Some((1, "CSVバージョン")),
+                    &[
+                        ("value", found.code().into()),
+                        ("expected", first.code().into()),
+                    ],
+                ),
+                Some(_) => {}
+            },
+            None if v.is_empty() => {
+                sink.add(C::Required, Some(r.line), Some((1, "CSVバージョン")), &[])
+            }
+            None => sink.add(
+                C::UnknownVersion,
+                Some(r.line),
+                Some((1, "CSVバージョン")),
+                &[("value", v.into())],
+            ),
+        }
+    }
+    if let Some(v) = version {
+        match v {
+            CsvVersion::V201910 | CsvVersion::V202003 => {
+                sink.add(C::OldVersion, None, None, &[("value", v.code().into())])
+            }
+            CsvVersion::V202410 => sink.add(
+                C::NonstandardVersion,
+                None,
+                None,
+                &[("value", v.code().into())],
+            ),
+            _ => {}
+        }
+        if let Some(nl) = name_layout
+            && nl != v.layout()
+        {
+            let form = if nl == Layout::V4 { "V4" } else { "V3" };
+            sink.add(
+                C::VersionNameMismatch,
+                None,
+                None,
+                &[("value", form.into()), ("expected", v.code().into())],
+            );
+        }
+        if let Some(k) = kind
+            && !k.exists_in(v.layout())
+        {
+            sink.add(
+                C::KindNotInVersion,
+                None,
+                None,
+                &[("value", k.prefix().into()), ("expected", v.code().into())],
+            );
+        }
+    }
+    let file_layout = version
+        .map(CsvVersion::layout)
+        .or(name_layout)
+        .unwrap_or(Layout::V4);
+
+    let mut records = Vec::with_capacity(raws.len());
+    // (field No., definition, 項目長 for the layout), computed once per layout.
+    type Plan = Vec<(usize, &'static layout::FieldDef, u16)>;
+    let mut plans: [Option<Plan>; 2] = [None, None];
+    for raw in raws {
+        let mut data = None;
+        if let Some(kind) = kind {
+            let layout = CsvVersion::parse(raw.get(0))
+                .map(CsvVersion::layout)
+                .unwrap_or(file_layout);
+            let plan = plans[usize::from(layout == Layout::V4)].get_or_insert_with(|| {
+                layout::fields_in(kind.table(), layout)
+                    .map(|(no, idx, d)| (no, d, kind.max_len(idx, layout)))
+                    .collect()
+            });
+            if raw.len() != plan.len() {
+                sink.add(
+                    C::FieldCount,
+                    Some(raw.line),
+                    None,
+                    &[
+                        ("value", raw.len().to_string()),
+                        ("expected", plan.len().to_string()),
+                    ],
+                );
+            } else {
+                for &(no, def, max) in plan.iter() {
+                    if def.kind == FieldKind::Version {
+                        continue;
+                    }
+                    let value = raw.get(no - 1);
+                    if let Some((code, args)) = layout::check_field(def, max, value) {
+                        sink.add(code, Some(raw.line), Some((no, def.name)), &args);
+                    } else if def.kind == FieldKind::ServiceType
+                        && !value.is_empty()
+                        && ServiceType::from_code(value).is_none()
+                    {
+                        sink.add(
+                            C::UnknownServiceType,
+                            Some(raw.line),
+                            Some((no, def.name)),
+                            &[("value", value.into())],
+                        );
+                    }
+                }
+                data = Record::from_raw(kind, &raw, layout);
+            }
+        }
+        records.push(ParsedRecord {
+            line: raw.line,
+            fields: raw,
+            data,
+        });
+    }
+
+    if let Some(kind) = kind {
+        kind_checks(&mut sink, kind, name.as_ref(), file_layout, &records);
+    }
+    let findings = sink.findings;
+    ParsedFile {
+        file_name,
+        name,
+        name_layout,
+        kind,
+        version,
+        records,
+        findings,
+    }
+}
+
+/// A field named lazily: (kind, layout, item name), resolved only when a finding is made.
+type Lazy<'a> = (FileKind, Layout, &'a str);
+
+fn office_check(
+    sink: &mut Sink,
+    sev: Severity,
+    line: usize,
+    field: Lazy,
+    value: &OfficeNumber,
+    expected: &OfficeNumber,
+) {
+    if value != expected {
+        sink.add_sev(
+            sev,
+            C::OfficeMismatch,
+            Some(line),
+            item(field.0, field.1, field.2),
+            &[
+                ("value", value.to_string()),
+                ("expected", expected.to_string()),
+            ],
+        );
+    }
+}
+
+fn service_type_check(
+    sink: &mut Sink,
+    line: usize,
+    field: Lazy,
+    code: &crate::domain::ServiceCode,
+) -> Option<ServiceType> {
+    match code.service_type() {
+        None => {
+            sink.add(
+                C::UnknownServiceType,
+                Some(line),
+                item(field.0, field.1, field.2),
+                &[("value", code.type_code().into())],
+            );
+            None
+        }
+        Some(t) if !t.is_exchange_target() => {
+            sink.add(
+                C::ExcludedServiceType,
+                Some(line),
+                item(field.0, field.1, field.2),
+                &[("value", t.label())],
+            );
+            Some(t)
+        }
+        Some(t) => Some(t),
+    }
+}
+
+/// Checks that need the typed records and the file name.
+fn kind_checks(
+    sink: &mut Sink,
+    kind: FileKind,
+    name: Option<&FileName>,
+    layout: Layout,
+    records: &[ParsedRecord],
+) {
+    let it = |n: &str| item(kind, layout, n);
+    let name_month = name.and_then(|n| n.month);
+    let month_check =
+        |sink: &mut Sink, line: usize, field: &str, m: crate::domain::ServiceMonth| {
+            if let Some(nm) = name_month
+                && m != nm
+            {
+                sink.add(
+                    C::MonthMismatch,
+                    Some(line),
+                    item(kind, layout, field),
+                    &[("value", m.yyyymm()), ("expected", nm.yyyymm())],
+                );
+            }
+        };
+    let mut benefit_rows = Vec::new();
+    let mut plan2_keys = std::collections::HashMap::new();
+    for (line, rec) in records
+        .iter()
+        .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)))
+    {
+        match rec {
+            Record::Schedule(r) => {
+                month_check(sink, line, "対象年月", r.month);
+                if !r.month.contains(r.service_date) {
+                    sink.add(
+                        C::DateOutsideMonth,
+                        Some(line),
+                        it("サービス利用日"),
+                        &[
+                            ("value", r.service_date.format("%Y%m%d").to_string()),
+                            ("expected", r.month.yyyymm()),
+                        ],
+                    );
+                }
+                if let Some(t) = service_type_check(
+                    sink,
+                    line,
+                    (kind, layout, "サービスコード"),
+                    &r.service_code,
+                ) && layout == Layout::V4
+                    && t.is_welfare_equipment_rental()
+                    && r.tais_code.is_none()
+                    && r.notification_code.is_none()
+                {
+                    sink.add(
+                        C::EquipmentCodeMissing,
+                        Some(line),
+                        it("TAISコード"),
+                        &[("value", r.service_code.to_string())],
+                    );
+                }
+                if let Some(n) = name {
+                    // UPPLAN comes from the 居宅 (sender), UPJSK from the provider (sender).
+                    let kyotaku = if kind == FileKind::Upplan {
+                        &n.sender
+                    } else {
+                        &n.receiver
+                    };
+                    if let Some(p) = &r.plan_office {
+                        office_check(
+                            sink,
+                            Severity::Warning,
+                            line,
+                            (kind, layout, "プラン担当業者コード"),
+                            p,
+                            kyotaku,
+                        );
+                    }
+                    if kind == FileKind::Upjsk {
+                        office_check(
+                            sink,
+                            Severity::Error,
+                            line,
+                            (kind, layout, "サービス事業者コード"),
+                            &r.provider,
+                            &n.sender,
+                        );
+                    }
+                    if let Some(u) = &r.updater {
+                        office_check(
+                            sink,
+                            Severity::Warning,
+                            line,
+                            (kind, layout, "更新業者コード"),
+                            u,
+                            &n.sender,
+                        );
+                    }
+                }
+            }
+            Record::Benefit(r) => {
+                month_check(sink, line, "対象年月", r.month);
+                if r.service_code.row_kind() == crate::domain::CodeRowKind::Detail
+                    && let Some(t) = service_type_check(
+                        sink,
+                        line,
+                        (kind, layout, "サービスコード"),
+                        &r.service_code,
+                    )
+                    && layout == Layout::V4
+                    && t.is_welfare_equipment_rental()
+                    && r.tais_code.is_none()
+                    && r.notification_code.is_none()
+                {
+                    sink.add(
+                        C::EquipmentCodeMissing,
+                        Some(line),
+                        it("TAISコード"),
+                        &[("value", r.service_code.to_string())],
+                    );
+                }
+                if let (Some(n), Some(u)) = (name, &r.updater) {
+                    office_check(
+                        sink,
+                        Severity::Warning,
+                        line,
+                        (kind, layout, "更新業者コード"),
+                        u,
+                        &n.sender,
+                    );
+                }
+                benefit_rows.push((line, &**r));
+            }
+            Record::Supplement(r) => {
+                match (name, name_month, r.month) {
+                    (Some(_), Some(nm), MonthOrZero::Month(m)) if m != nm => sink.add(
+                        C::MonthMismatch,
+                        Some(line),
+                        it("対象年月"),
+                        &[("value", m.yyyymm()), ("expected", nm.yyyymm())],
+                    ),
+                    (Some(_), Some(nm), MonthOrZero::Zero) => sink.add(
+                        C::MonthMismatch,
+                        Some(line),
+                        it("対象年月"),
+                        &[("value", "000000".into()), ("expected", nm.yyyymm())],
+                    ),
+                    (Some(_), None, MonthOrZero::Month(m)) => sink.add(
+                        C::MonthMismatch,
+                        Some(line),
+                        it("対象年月"),
+                        &[("value", m.yyyymm()), ("expected", "000000".into())],
+                    ),
+                    _ => {}
+                }
+                match (name.is_some(), name_month, r.plan_date) {
+                    (true, Some(_), DateOrZero::Date(d)) => sink.add_sev(
+                        Severity::Warning,
+                        C::BadFormat,
+                        Some(line),
+                        it("居宅サービス計画作成（変更）日"),
+                        &[
+                            ("value", d.format("%Y%m%d").to_string()),
+                            (
+                                "expected",
+                                "第6/7表と送るときは 00000000 / 00000000 when sent with 第6/7表"
+                                    .into(),
+                            ),
+                        ],
+                    ),
+                    (true, None, DateOrZero::Zero) => sink.add(
+                        C::BadFormat,
+                        Some(line),
+                        it("居宅サービス計画作成（変更）日"),
+                        &[
+                            ("value", "00000000".into()),
+                            (
+                                "expected",
+                                "第1表の居宅サービス計画作成（変更）日 / the plan date of 第1表"
+                                    .into(),
+                            ),
+                        ],
+                    ),
+                    _ => {}
+                }
+                let slots = r.slots();
+                if let Some(first_empty) = slots.iter().position(|s| s.0.is_none())
+                    && let Some(later) = slots.iter().skip(first_empty).position(|s| s.0.is_some())
+                {
+                    sink.add(
+                        C::SlotGap,
+                        Some(line),
+                        None,
+                        &[("value", format!("{}", first_empty + later + 1))],
+                    );
+                }
+            }
+            Record::Plan1(r) => {
+                if let Some(n) = name {
+                    office_check(
+                        sink,
+                        Severity::Error,
+                        line,
+                        (kind, layout, "介護支援事業者コード"),
+                        &r.office,
+                        &n.sender,
+                    );
+                    if let Some(u) = &r.updater {
+                        office_check(
+                            sink,
+                            Severity::Warning,
+                            line,
+                            (kind, layout, "更新業者コード"),
+                            u,
+                            &n.sender,
+                        );
+                    }
+                }
+            }
+            Record::Plan2(r) => {
+                if let (Some(a), Some(b), Some(c)) = (r.need_no, r.goal_no, r.service_no) {
+                    let key = (r.insurer, r.insured, r.plan_date, a, b, c);
+                    if let Some(first) = plan2_keys.insert(key, line) {
+                        sink.add(
+                            C::DuplicateRecord,
+                            Some(line),
+                            None,
+                            &[("value", format!("{a}-{b}-{c} (line {first})"))],
+                        );
+                    }
+                }
+            }
+            Record::Plan3(_) | Record::Plan1Delete(_) => {}
+            Record::PlanDelete(r) => month_check(sink, line, "削除対象年月", r.month),
+            Record::ActualsDelete(r) => {
+                month_check(sink, line, "削除対象年月", r.month);
+                if let Some(n) = name {
+                    office_check(
+                        sink,
+                        Severity::Error,
+                        line,
+                        (kind, layout, "サービス事業者コード"),
+                        &r.provider,
+                        &n.sender,
+                    );
+                }
+            }
+        }
+    }
+    if kind == FileKind::Upsikyu {
+        upsikyu::check_rows(sink, layout, &benefit_rows);
+    }
+}
+
+/// See [`super::write_file`].
+pub fn write_file(name: &FileName, records: &[Record], version: CsvVersion) -> WrittenFile {
+    let layout = version.layout();
+    let mut findings = Vec::new();
+    let file_name = match name.build(layout) {
+        Ok(n) => n,
+        Err(e) => {
+            findings.push(Finding::with_detail(C::BadFileName, "", None, &e.ja, &e.en));
+            String::new()
+        }
+    };
+    if !version.is_writable() {
+        findings.push(Finding::new(
+            C::VersionNotWritable,
+            &file_name,
+            None,
+            None,
+            &[("value", version.code().into())],
+        ));
+    }
+    if !name.kind.exists_in(layout) {
+        findings.push(Finding::new(
+            C::KindNotInVersion,
+            &file_name,
+            None,
+            None,
+            &[
+                ("value", name.kind.prefix().into()),
+                ("expected", version.code().into()),
+            ],
+        ));
+    }
+    if !findings.is_empty() {
+        return WrittenFile {
+            name: file_name,
+            bytes: Vec::new(),
+            findings,
+        };
+    }
+    let table = name.kind.table();
+    let text_mask: Vec<bool> = layout::fields_in(table, layout)
+        .map(|(_, _, d)| d.kind == FieldKind::Text)
+        .collect();
+    let names: Vec<&str> = layout::fields_in(table, layout)
+        .map(|(_, _, d)| d.name)
+        .collect();
+    let mut bytes = Vec::with_capacity(records.len() * 160);
+    let mut line = 1;
+    let mut raw = RawRecord::default();
+    for rec in records {
+        if !rec.fits(name.kind) {
+            findings.push(Finding::new(
+                C::KindMismatch,
+                &file_name,
+                Some(line),
+                None,
+                &[
+                    ("value", name.kind.prefix().into()),
+                    ("expected", rec.variant_name().into()),
+                ],
+            ));
+            continue;
+        }
+        raw.clear();
+        rec.write_raw(layout, &mut raw);
+        let fields = std::iter::once(version.code()).chain(raw.iter().skip(1));
+        for (i, c) in csvform::write_fields(&mut bytes, fields, &text_mask) {
+            findings.push(Finding::new(
+                C::UnencodableChar,
+                &file_name,
+                Some(line),
+                Some((i + 1, names[i])),
+                &[("value", c.to_string())],
+            ));
+        }
+        line += 1 + raw
+            .iter()
+            .zip(&text_mask)
+            .filter(|(_, t)| **t)
+            .map(|(f, _)| line_breaks(f))
+            .sum::<usize>();
+    }
+    // Our own checker on what we wrote.
+    let check = read_file(&file_name, &bytes);
+    findings.extend(check.findings);
+    WrittenFile {
+        name: file_name,
+        bytes,
+        findings,
+    }
+}
+
+fn line_breaks(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut n = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\r' {
+            n += 1;
+            if i + 1 < b.len() && b[i + 1] == b'\n' {
+                i += 1;
+            }
+        } else if b[i] == b'\n' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}

@@ -178,21 +178,31 @@ pub async fn edit_form(
     ))
 }
 
-fn validate(f: &OfficeForm, errors: &mut FieldErrors) -> OfficeFields {
-    let number = match OfficeNumber::parse(&f.office_number) {
+/// 事業所番号 and サービス種類 as typed, normalised; messages go next to their fields.
+pub fn number_and_type(
+    errors: &mut FieldErrors,
+    number: &str,
+    service_type: &str,
+) -> (String, String) {
+    let number = match OfficeNumber::parse(number) {
         Ok(n) => n.to_string(),
         Err(e) => {
             errors.add("office_number", e.message_ja);
-            f.office_number.trim().to_string()
+            number.trim().to_string()
         }
     };
-    let service_type = match ServiceType::parse(&f.service_type) {
+    let service_type = match ServiceType::parse(service_type) {
         Ok(t) => t.code().to_string(),
         Err(e) => {
             errors.add("service_type", e.message_ja);
-            f.service_type.clone()
+            service_type.to_string()
         }
     };
+    (number, service_type)
+}
+
+fn validate(f: &OfficeForm, errors: &mut FieldErrors) -> OfficeFields {
+    let (number, service_type) = number_and_type(errors, &f.office_number, &f.service_type);
     let name = form::required_text(errors, "name", "事業所名", &f.name, 100);
     form::ms932_writable(errors, "name", "事業所名", &name);
     let kana = form::kana(errors, "kana", &f.kana, false, 100);

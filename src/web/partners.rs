@@ -4,7 +4,6 @@ use crate::AppState;
 use crate::auth::{Auth, CsrfForm, Menu};
 use crate::db::partners::{Partner, PartnerFields};
 use crate::db::{self, audit::Action};
-use crate::domain::{OfficeNumber, ServiceType};
 use crate::web::form::{self, FieldErrors};
 use crate::web::offices::{Choice, service_type_choices};
 use crate::web::{AppError, AppResult, Layout, blocking, notice, see_other};
@@ -172,20 +171,8 @@ pub async fn edit_form(
 }
 
 fn validate(f: &PartnerForm, errors: &mut FieldErrors) -> PartnerFields {
-    let office_number = match OfficeNumber::parse(&f.office_number) {
-        Ok(n) => n.to_string(),
-        Err(e) => {
-            errors.add("office_number", e.message_ja);
-            f.office_number.trim().to_string()
-        }
-    };
-    let service_type = match ServiceType::parse(&f.service_type) {
-        Ok(t) => t.code().to_string(),
-        Err(e) => {
-            errors.add("service_type", e.message_ja);
-            f.service_type.clone()
-        }
-    };
+    let (office_number, service_type) =
+        crate::web::offices::number_and_type(errors, &f.office_number, &f.service_type);
     let name = form::required_text(errors, "name", "事業所名", &f.name, 100);
     form::ms932_writable(errors, "name", "事業所名", &name);
     let csv_version = if f.csv_version == "v3" { "v3" } else { "v4" };

@@ -654,6 +654,20 @@ fn back(rid: i64, m: ServiceMonth) -> HttpResponse {
     see_other(&format!("/schedules/{rid}/{}", m.yyyymm()))
 }
 
+/// Back to the grid after an action, or the grid again with the reason it was refused.
+async fn done_or_error(
+    auth: &Auth,
+    state: &web::Data<AppState>,
+    rid: i64,
+    m: ServiceMonth,
+    result: Result<(), String>,
+) -> AppResult<HttpResponse> {
+    match result {
+        Ok(()) => Ok(back(rid, m)),
+        Err(message) => with_error(auth, state, rid, m, message).await,
+    }
+}
+
 /// Saves the grid: `p_{line}_{day}` (予定) and `a_{line}_{day}` (実績) counts.
 pub async fn save(
     auth: Auth,
@@ -855,10 +869,7 @@ pub async fn add_line(
         Ok(Ok(()))
     })
     .await?;
-    match result {
-        Ok(()) => Ok(back(rid, m)),
-        Err(message) => with_error(&auth, &state, rid, m, message).await,
-    }
+    done_or_error(&auth, &state, rid, m, result).await
 }
 
 #[derive(Deserialize)]
@@ -930,10 +941,7 @@ async fn plan_action(
         Ok(Ok(()))
     })
     .await?;
-    match result {
-        Ok(()) => Ok(back(rid, m)),
-        Err(message) => with_error(&auth, &state, rid, m, message).await,
-    }
+    done_or_error(&auth, &state, rid, m, result).await
 }
 
 pub async fn delete_line(
@@ -1040,10 +1048,7 @@ pub async fn copy_previous(
         Ok(Ok(()))
     })
     .await?;
-    match result {
-        Ok(()) => Ok(back(rid, m)),
-        Err(message) => with_error(&auth, &state, rid, m, message).await,
-    }
+    done_or_error(&auth, &state, rid, m, result).await
 }
 
 /// 予定 → 実績 for the current office's own lines (the provider).
@@ -1089,10 +1094,7 @@ pub async fn copy_actual(
         Ok(Ok(()))
     })
     .await?;
-    match result {
-        Ok(()) => Ok(back(rid, m)),
-        Err(message) => with_error(&auth, &state, rid, m, message).await,
-    }
+    done_or_error(&auth, &state, rid, m, result).await
 }
 
 #[derive(Deserialize)]
@@ -1147,10 +1149,7 @@ async fn lock_action(
         Ok(Ok(()))
     })
     .await?;
-    match result {
-        Ok(()) => Ok(back(rid, m)),
-        Err(message) => with_error(&auth, &state, rid, m, message).await,
-    }
+    done_or_error(&auth, &state, rid, m, result).await
 }
 
 pub async fn lock(

@@ -43,6 +43,11 @@ pub fn build_app(
         .app_data(aw::Data::new(state))
         .app_data(aw::FormConfig::default().limit(256 * 1024))
         .app_data(aw::PayloadConfig::default().limit(256 * 1024))
+        .app_data(
+            actix_multipart::form::MultipartFormConfig::default()
+                .total_limit(50 * 1024 * 1024)
+                .memory_limit(50 * 1024 * 1024),
+        )
         .wrap(actix_web::middleware::from_fn(web::security_headers))
         .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %Dms"))
         .configure(web::routes)

@@ -117,6 +117,12 @@ pub enum AdminCommand {
         #[arg(long, env = "TSUNAGI_NEW_PASSWORD")]
         password: Option<String>,
     },
+    /// Replace the installation's service-code table with a CSV in our layout
+    /// (docs/service-code-csv.md; UTF-8 or MS932). Corporations that imported their own keep it.
+    ImportServiceCodes {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
     /// Set a new password for an account, unlock it and end its sessions.
     ResetPassword {
         login_id: String,
@@ -269,6 +275,47 @@ fn admin(args: AdminArgs) -> Result<(), String> {
     let db = open_db(&args.db.database_url, 2)?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     match args.command {
+        AdminCommand::ImportServiceCodes { file } => {
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let text = crate::web::service_codes::decode_text(&bytes);
+            let entries =
+                crate::domain::service_codes::parse_table_csv(&text).map_err(|errors| {
+                    let lines: Vec<String> = errors
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "  line {}{}: {}",
+                                e.line,
+                                e.column
+                                    .as_deref()
+                                    .map(|c| format!(" ({c})"))
+                                    .unwrap_or_default(),
+                                e.message_en
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "{} has {} problem(s); nothing was imported:\n{}",
+                        file.display(),
+                        errors.len(),
+                        lines.join("\n")
+                    )
+                })?;
+            if entries.is_empty() {
+                return Err(format!(
+                    "{} has no service-code rows; nothing was imported",
+                    file.display()
+                ));
+            }
+            db::service_codes::replace(&mut conn, None, &entries).map_err(|e| e.to_string())?;
+            println!(
+                "Imported {} service codes from {}.",
+                entries.len(),
+                file.display()
+            );
+            Ok(())
+        }
         AdminCommand::ResetPassword { login_id, password } => {
             let generated = password.is_none();
             let password = password.unwrap_or_else(auth::password::generate);

@@ -14,6 +14,7 @@ pub mod partners;
 pub mod plans;
 pub mod recipients;
 pub mod schedules;
+pub mod service_codes;
 pub mod settings;
 pub mod staff;
 pub mod static_files;
@@ -156,6 +157,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/schedules/{id}/{month}/table7",
             web::post().to(schedules::table7_choose),
         )
+        .route("/service-codes", web::get().to(service_codes::list))
+        .route(
+            "/service-codes/import",
+            web::post().to(service_codes::import),
+        )
         .route("/jobs", web::get().to(jobs::list))
         .route("/jobs/{id}/download", web::get().to(jobs::download))
         .route("/audit", web::get().to(audit::list))
@@ -289,6 +295,7 @@ pub fn notice(code: Option<&str>) -> Option<String> {
         "queued" => "処理を受け付けました。一括処理状況確認で進み具合を確認できます。",
         "password" => "パスワードを変更しました。",
         "switched" => "事業所を切り替えました。",
+        "imported" => "取り込みました。",
         _ => return None,
     };
     Some(text.to_string())

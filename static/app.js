@@ -28,3 +28,9 @@ document.addEventListener("click", function (e) {
   var t = e.target;
   if (t && t.hasAttribute && t.hasAttribute("data-print")) { window.print(); }
 });
+// 第6表 grid: a click on an empty day puts 1 visit, a click on a 1 clears it; typing works as usual.
+document.addEventListener("mousedown", function (e) {
+  var t = e.target;
+  if (!t || !t.closest || !t.closest("td.cell") || t.tagName !== "INPUT" || document.activeElement === t) return;
+  if (t.value === "") { t.value = "1"; } else if (t.value === "1") { t.value = ""; }
+});

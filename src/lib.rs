@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod exchange;
 pub mod jobs;
 pub mod standard;
 pub mod web;

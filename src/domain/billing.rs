@@ -596,15 +596,20 @@ pub fn calculate(input: &BillingInput) -> Result<Table7, DomainError> {
                 full_copay: None,
             });
         }
-        let any_managed = mine.iter().any(|d| d.managed);
-        let sum = |f: &dyn Fn(&Detail) -> i64| -> i64 { mine.iter().map(|d| f(d)).sum() };
-        let service_units = sum(&|d| d.service_units);
-        let managed_units = sum(&|d| d.managed_units());
-        let type_over = sum(&|d| d.type_over);
-        let kubun_over = sum(&|d| d.kubun_over);
-        let within_limit = sum(&|d| if d.managed { d.within_limit() } else { 0 });
-        let outside = sum(&|d| if d.managed { 0 } else { d.service_units });
-        let billable = within_limit + outside;
+        // Units: one subtotal for the rows inside the limit (`CDAAAA`) and one for the rows
+        // outside it (`CDEEEE`), so that each totals exactly its own rows. Money: computed once
+        // per office × type on all billable units (as the 給付費明細書 does, one rounding) and
+        // carried on the first subtotal (AAAA when there is one). See docs/standard.md.
+        let billable: i64 = mine
+            .iter()
+            .map(|d| {
+                if d.managed {
+                    d.within_limit()
+                } else {
+                    d.service_units
+                }
+            })
+            .sum();
         if billable < 0 {
             return Err(err(
                 format!(
@@ -620,35 +625,55 @@ pub fn calculate(input: &BillingInput) -> Result<Table7, DomainError> {
         }
         let total_cost = p.price.yen_floor(billable);
         let claim = total_cost * i64::from(input.benefit_rate_percent) / 100;
-        let suffix = if any_managed { "AAAA" } else { "EEEE" };
-        let code = ServiceCode::parse(&format!("{}{}", p.service_type.code(), suffix))
-            .expect("type code + AAAA/EEEE is a well-formed code");
-        rows.push(Table7Row {
-            kind: RowKind::Subtotal,
-            office_name: p.office_name.clone(),
-            office_number: p.office_number.as_str().to_string(),
-            satellite: p.satellite.clone(),
-            service_type: Some(p.service_type),
-            service_code: code,
-            service_name: format!("{} 合計", p.service_type.name()),
-            units: 0,
-            discount_rate_percent: None,
-            discounted_units: None,
-            count: None,
-            service_units,
-            benefit_managed_units: any_managed.then_some(managed_units),
-            type_over_units: (any_managed && limited).then_some(type_over),
-            type_within_units: (any_managed && limited).then_some(managed_units - type_over),
-            over_limit_units: any_managed.then_some(kubun_over),
-            within_limit_units: any_managed.then_some(within_limit),
-            unit_price: Some(p.price),
-            total_cost: Some(total_cost),
-            benefit_rate_percent: Some(input.benefit_rate_percent),
-            claim_amount: Some(claim),
-            fixed_copay_unit_amount: None,
-            copay: Some(total_cost - claim),
-            full_copay: Some(p.price.yen_floor(type_over + kubun_over)),
-        });
+        let all_over: i64 = mine.iter().map(|d| d.type_over + d.kubun_over).sum();
+        let mut money_placed = false;
+        for managed_group in [true, false] {
+            let group: Vec<&&Detail> = mine.iter().filter(|d| d.managed == managed_group).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let sum = |f: &dyn Fn(&Detail) -> i64| -> i64 { group.iter().map(|d| f(d)).sum() };
+            let service_units = sum(&|d| d.service_units);
+            let managed_units = sum(&|d| d.managed_units());
+            let type_over = sum(&|d| d.type_over);
+            let kubun_over = sum(&|d| d.kubun_over);
+            let within = sum(&|d| d.within_limit());
+            let money = !money_placed;
+            money_placed = true;
+            let suffix = if managed_group { "AAAA" } else { "EEEE" };
+            let code = ServiceCode::parse(&format!("{}{}", p.service_type.code(), suffix))
+                .expect("type code + AAAA/EEEE is a well-formed code");
+            rows.push(Table7Row {
+                kind: RowKind::Subtotal,
+                office_name: p.office_name.clone(),
+                office_number: p.office_number.as_str().to_string(),
+                satellite: p.satellite.clone(),
+                service_type: Some(p.service_type),
+                service_code: code,
+                service_name: if managed_group {
+                    format!("{} 合計", p.service_type.name())
+                } else {
+                    format!("{} 合計（区分支給限度対象外）", p.service_type.name())
+                },
+                units: 0,
+                discount_rate_percent: None,
+                discounted_units: None,
+                count: None,
+                service_units,
+                benefit_managed_units: managed_group.then_some(managed_units),
+                type_over_units: (managed_group && limited).then_some(type_over),
+                type_within_units: (managed_group && limited).then_some(managed_units - type_over),
+                over_limit_units: managed_group.then_some(kubun_over),
+                within_limit_units: managed_group.then_some(within),
+                unit_price: money.then_some(p.price),
+                total_cost: money.then_some(total_cost),
+                benefit_rate_percent: money.then_some(input.benefit_rate_percent),
+                claim_amount: money.then_some(claim),
+                fixed_copay_unit_amount: None,
+                copay: money.then_some(total_cost - claim),
+                full_copay: money.then(|| p.price.yen_floor(all_over)),
+            });
+        }
     }
 
     let subtotals: Vec<&Table7Row> = rows
@@ -741,8 +766,9 @@ mod tests {
     ///   特定事業所加算Ⅴ = round(2,440 × 3 %) = round(73.2) = 73;
     ///   within the limit = 2,440 + 200 + 73 = 2,713; 処遇改善 = round(2,713 × 24.5 %)
     ///   = round(664.685) = 665;
-    ///   費用総額 = floor((2,713 + 665) × 11.40) = floor(38,509.2) = 38,509;
-    ///   請求 = floor(38,509 × 0.9) = floor(34,658.1) = 34,658; 負担 = 3,851.
+    ///   費用総額 = floor((2,713 + 665) × 11.40) = floor(38,509.2) = 38,509 (one rounding per
+    ///   office × type, carried on 11AAAA); 請求 = floor(38,509 × 0.9) = floor(34,658.1) = 34,658;
+    ///   負担 = 3,851. 11AAAA totals the units inside the limit (2,713), 11EEEE the 665 outside.
     #[test]
     fn rate_codes_inside_and_outside_the_limit() {
         let input = BillingInput {
@@ -771,13 +797,22 @@ mod tests {
             .subtotal_of(&o, ServiceType::parse("11").unwrap())
             .unwrap();
         assert_eq!(s.service_code.as_str(), "11AAAA");
-        assert_eq!(s.service_units, 2440 + 200 + 73 + 665);
+        assert_eq!(s.service_units, 2440 + 200 + 73);
         assert_eq!(s.benefit_managed_units, Some(2713));
         assert_eq!(s.within_limit_units, Some(2713));
         assert_eq!(s.total_cost, Some(38_509));
         assert_eq!(s.claim_amount, Some(34_658));
         assert_eq!(s.copay, Some(3_851));
         assert_eq!(s.full_copay, Some(0));
+        let e = t
+            .subtotals()
+            .find(|r| r.service_code.as_str() == "11EEEE")
+            .unwrap();
+        assert_eq!(e.service_units, 665);
+        assert_eq!(e.benefit_managed_units, None);
+        assert_eq!(e.total_cost, None);
+        assert_eq!(t.total().total_cost, Some(38_509));
+        assert_eq!(t.total().service_units, 2440 + 200 + 73 + 665);
     }
 
     /// 割引: 身体介護２ 387 at 割引後率 97 % = 375.39 → 375 units × 4 = 1,500.

@@ -1,0 +1,95 @@
+//! Export of the 居宅's 利用票 sets: every file we write passes our own checker, sets are
+//! complete, and each recipient's 第6/7表 carries all providers' lines.
+
+mod common;
+use common::TestDb;
+use tsunagi::exchange::export::{build_plan_sets, zip_files};
+use tsunagi::standard::{FileKind, Severity, check_sets, read_file};
+
+fn month_now() -> tsunagi::domain::ServiceMonth {
+    let t = tsunagi::web::dates::today_jst();
+    tsunagi::domain::ServiceMonth::parse(&t.format("%Y%m").to_string()).unwrap()
+}
+
+both_backends!(demo_month_exports_clean_sets, |db: TestDb| async move {
+    let db = db.with_demo();
+    let mut conn = db.conn();
+    let office = tsunagi::db::offices::find_by_number(&mut conn, "1310100001", "43")
+        .unwrap()
+        .unwrap();
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+        .unwrap()
+        .and_hms_opt(10, 30, 0)
+        .unwrap();
+    let result = build_plan_sets(&mut conn, &office, month_now(), &[], None, now).unwrap();
+    assert!(result.blocked.is_empty(), "{:?}", result.blocked);
+    // Destinations: own 訪問介護 and 通所介護, and the partners used (訪問看護, 福祉用具, あおば);
+    // 通所リハ has no schedule lines in the demo.
+    let receivers: Vec<String> = result
+        .sets
+        .iter()
+        .map(|s| format!("{}:{}", s.receiver, s.receiver_type))
+        .collect();
+    assert!(
+        receivers.contains(&"1310100001:11".to_string())
+            && receivers.contains(&"1310200002:15".to_string()),
+        "{receivers:?}"
+    );
+    let mut all = Vec::new();
+    for set in &result.sets {
+        assert_eq!(set.files.len(), 3);
+        for f in &set.files {
+            let errors: Vec<_> = f
+                .findings
+                .iter()
+                .filter(|x| x.severity == Severity::Error)
+                .collect();
+            assert!(errors.is_empty(), "{}: {:?}", f.name, errors);
+            let parsed = read_file(&f.name, &f.bytes);
+            assert!(!parsed.has_errors(), "{}: {:?}", f.name, parsed.findings);
+            all.push(parsed);
+        }
+    }
+    for report in check_sets(&all) {
+        let errors: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|x| x.severity == Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "set {}: {:?}", report.timestamp, errors);
+    }
+    // Distinct timestamps per set; V3 only for the V3 partner.
+    let mut stamps: Vec<&str> = result
+        .sets
+        .iter()
+        .map(|s| s.files[0].name.rsplit('_').next().unwrap())
+        .collect();
+    stamps.dedup();
+    assert_eq!(stamps.len(), result.sets.len());
+    // The 訪問介護 set carries, for a recipient who also uses 福祉用具, the 福祉用具 lines too.
+    let homon = result
+        .sets
+        .iter()
+        .find(|s| s.receiver == "1310100001" && s.receiver_type == "11")
+        .unwrap();
+    let upplan = homon
+        .files
+        .iter()
+        .find(|f| f.name.starts_with("UPPLAN_"))
+        .unwrap();
+    let parsed = read_file(&upplan.name, &upplan.bytes);
+    assert_eq!(parsed.kind, Some(FileKind::Upplan));
+    let text = encoding_rs::SHIFT_JIS.decode(&upplan.bytes).0.to_string();
+    assert!(
+        text.contains(",171003,"),
+        "the 福祉用具 line of a shared recipient is included"
+    );
+    assert!(text.ends_with("\r\n"));
+    // The zip holds the standard's names at its root.
+    let zip = zip_files(result.sets.iter().flat_map(|s| s.files.iter())).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    assert_eq!(archive.len(), result.sets.len() * 3);
+    let first = archive.by_index(0).unwrap();
+    let name = first.name().unwrap().to_string();
+    assert!(name.ends_with(".CSV") && !name.contains('/'), "{name}");
+});

@@ -93,3 +93,133 @@ both_backends!(demo_month_exports_clean_sets, |db: TestDb| async move {
     let name = first.name().unwrap().to_string();
     assert!(name.ends_with(".CSV") && !name.contains('/'), "{name}");
 });
+
+fn prev_month() -> String {
+    let t = tsunagi::web::dates::today_jst();
+    let (y, m) = (chrono::Datelike::year(&t), chrono::Datelike::month(&t));
+    if m == 1 {
+        format!("{}12", y - 1)
+    } else {
+        format!("{y}{:02}", m - 1)
+    }
+}
+
+fn tsunagi(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tsunagi"))
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `tsunagi export` writes zips that `tsunagi csv check` passes, for the 居宅's 利用票 and the
+/// provider's 実績.
+#[test]
+fn export_command_writes_checked_zips() {
+    let db = TestDb::sqlite().with_demo();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let month = month_now().yyyymm();
+    let o = tsunagi(&[
+        "export",
+        "--office",
+        "1310100001:43",
+        "--month",
+        &month,
+        "--database-url",
+        &db.url,
+        "--out",
+        dir,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        summary["recipients"], 22,
+        "every demo recipient has a plan this month"
+    );
+    let zip = summary["zips"][0].as_str().unwrap().to_string();
+    assert!(zip.starts_with("利用票出力_1310100001_"), "{zip}");
+    let check = tsunagi(&["csv", "check", &format!("{dir}/{zip}")]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // 個別: one zip per destination.
+    let split = tempfile::tempdir().unwrap();
+    let o = tsunagi(&[
+        "export",
+        "--office",
+        "1310100001:43",
+        "--month",
+        &month,
+        "--database-url",
+        &db.url,
+        "--out",
+        split.path().to_str().unwrap(),
+        "--split",
+        "--json",
+    ]);
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        s["zips"].as_array().unwrap().len(),
+        s["sets"].as_array().unwrap().len()
+    );
+    // The provider's 実績 for last month, to the 居宅.
+    let o = tsunagi(&[
+        "export",
+        "--office",
+        "1310100001:11",
+        "--month",
+        &prev_month(),
+        "--data",
+        "actual",
+        "--database-url",
+        &db.url,
+        "--out",
+        dir,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["sets"][0]["receiver"], "1310100001");
+    assert_eq!(s["sets"][0]["receiver_type"], "43");
+    assert!(s["files"][0].as_str().unwrap().starts_with("UPJSK_"));
+    let zip = s["zips"][0].as_str().unwrap().to_string();
+    assert!(zip.starts_with("実績出力_1310100001_"));
+    let check = tsunagi(&["csv", "check", &format!("{dir}/{zip}")]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // Wrong kind for the office, and an unknown office, are refused plainly.
+    let o = tsunagi(&[
+        "export",
+        "--office",
+        "1310100001:11",
+        "--month",
+        &month,
+        "--database-url",
+        &db.url,
+        "--out",
+        dir,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("sends 実績"));
+    let o = tsunagi(&[
+        "export",
+        "--office",
+        "1310100001",
+        "--month",
+        &month,
+        "--database-url",
+        &db.url,
+        "--out",
+        dir,
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("several service types"));
+}

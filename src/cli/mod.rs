@@ -2,6 +2,7 @@
 //! Messages here are English (the screens are Japanese).
 
 pub mod csv;
+pub mod export;
 
 use crate::config::{DEFAULT_DATABASE_URL, Settings};
 use crate::db::{self, Db};
@@ -34,6 +35,8 @@ pub enum Command {
     Migrate(DbArgs),
     /// Administration: staff accounts, service codes.
     Admin(AdminArgs),
+    /// Write the exchange's files for a month into a folder (利用票 from a 居宅, 実績 from a provider).
+    Export(export::ExportArgs),
     /// Check and show ケアプランデータ連携 CSV files (no database needed).
     Csv {
         #[command(subcommand)]
@@ -144,6 +147,7 @@ pub fn main() -> i32 {
         Command::Worker(args) => worker(args),
         Command::Migrate(args) => migrate(args),
         Command::Admin(args) => admin(args),
+        Command::Export(args) => export::run(args),
         Command::Csv { command } => return csv::run(command),
     };
     match result {

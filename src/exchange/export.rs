@@ -521,3 +521,174 @@ pub fn zip_files<'a>(files: impl IntoIterator<Item = &'a WrittenFile>) -> std::i
     }
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
 }
+
+/// The provider's 実績 sets: one UPJSK per destination 居宅 (its number and type), holding the
+/// actuals of every recipient this provider office served in the month (satellites merged).
+pub fn build_actual_sets(
+    conn: &mut DbConnection,
+    provider_office: &Office,
+    m: ServiceMonth,
+    only: &[i64],
+    version_override: Option<CsvVersion>,
+    now: NaiveDateTime,
+) -> Result<ExportResult, crate::web::AppError> {
+    let corp = provider_office.corporation_id;
+    let sender = OfficeNumber::parse(&provider_office.office_number)
+        .map_err(|e| crate::web::AppError::BadRequest(e.message_ja))?;
+    let (rows, _) = db::recipients::search(
+        conn,
+        &db::recipients::RecipientQuery {
+            corporation_id: corp,
+            office_id: provider_office.id,
+            search: String::new(),
+            kana_row: String::new(),
+            care_level: String::new(),
+            care_manager_id: None,
+            as_of: m.first_day(),
+            page: 1,
+            per_page: i64::MAX / 4,
+        },
+    )?;
+    let offices = db::offices::list(conn, corp)?;
+    let mut result = ExportResult::default();
+    // (居宅 number, 居宅 type, name) → records, recipients
+    let mut by_destination: Vec<((String, String, String), Vec<Record>, Vec<i64>)> = Vec::new();
+    let today = now.date();
+    for row in rows {
+        let r = row.recipient;
+        if !only.is_empty() && !only.contains(&r.id) {
+            continue;
+        }
+        let lines: Vec<ScheduleLine> = sq::lines_for(conn, r.id, &m.yyyymm())?
+            .into_iter()
+            .filter(|l| {
+                l.is_provider(
+                    &provider_office.office_number,
+                    &provider_office.service_type,
+                )
+            })
+            .collect();
+        let days = sq::days_for(conn, &lines.iter().map(|l| l.id).collect::<Vec<_>>())?;
+        if !days.iter().any(|d| d.actual_count > 0) {
+            continue;
+        }
+        let (Ok(insurer), Ok(insured)) = (
+            InsurerNumber::parse(&r.insurer_number),
+            InsuredNumber::parse(&r.insured_number),
+        ) else {
+            result.blocked.push(Blocker {
+                recipient_id: r.id,
+                message_ja: "保険者番号または被保険者番号がありません。".into(),
+                message_en: "no insurer or insured number".into(),
+            });
+            continue;
+        };
+        let destination = match (r.care_office_id, r.care_partner_id) {
+            (Some(o), _) => offices.iter().find(|x| x.id == o).map(|o| {
+                (
+                    o.office_number.clone(),
+                    o.service_type.clone(),
+                    o.name.clone(),
+                )
+            }),
+            (None, Some(p)) => db::partners::find(conn, corp, p)?
+                .map(|p| (p.office_number, p.service_type, p.name)),
+            _ => None,
+        };
+        let Some(destination) = destination else {
+            result.blocked.push(Blocker {
+                recipient_id: r.id,
+                message_ja: "居宅介護支援事業所が設定されていません。".into(),
+                message_en: "the recipient has no care-management office".into(),
+            });
+            continue;
+        };
+        let care_office = OfficeNumber::parse(&destination.0).ok();
+        let mut records = Vec::new();
+        for l in &lines {
+            let (Ok(code), Ok(provider)) = (
+                ServiceCode::parse(&l.service_code),
+                OfficeNumber::parse(&l.provider_number),
+            ) else {
+                continue;
+            };
+            for d in days
+                .iter()
+                .filter(|d| d.line_id == l.id && d.actual_count > 0)
+            {
+                let Some(date) =
+                    NaiveDate::from_ymd_opt(m.year() as i32, m.month() as u32, d.day as u32)
+                else {
+                    continue;
+                };
+                records.push(Record::Schedule(Box::new(Schedule {
+                    csv_version: CsvVersion::DEFAULT,
+                    insurer,
+                    insured,
+                    created_on: today,
+                    month: m,
+                    plan_office: care_office.clone(),
+                    care_manager_name: String::new(),
+                    units: Some(l.units.max(0) as u32),
+                    short_stay_days_before: l.short_stay_days.map(|v| v.max(0) as u32),
+                    service_date: date,
+                    per_diem_days: non_empty(&l.per_diem_mask),
+                    start_time: hhmm(d.actual_start.as_deref().unwrap_or(&l.start_time)),
+                    end_time: hhmm(d.actual_end.as_deref().unwrap_or(&l.end_time)),
+                    count: d.actual_count as u32,
+                    service_code: code,
+                    tais_code: non_empty(&l.tais_code),
+                    notification_code: non_empty(&l.notification_code),
+                    equipment_name: l.equipment_name.clone(),
+                    line_discriminator: l.line_no.parse().ok(),
+                    provider: provider.clone(),
+                    provider_name: l.provider_name.clone(),
+                    satellite: non_empty(&l.satellite),
+                    over_30_days: l.over_30 == "1",
+                    updater: Some(sender.clone()),
+                    identifier: String::new(),
+                })));
+            }
+        }
+        match by_destination
+            .iter_mut()
+            .find(|(d, _, _)| *d == destination)
+        {
+            Some((_, recs, ids)) => {
+                recs.extend(records);
+                ids.push(r.id);
+            }
+            None => by_destination.push((destination, records, vec![r.id])),
+        }
+    }
+    by_destination.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, ((number, stype, name), records, ids)) in by_destination.into_iter().enumerate() {
+        let Ok(receiver) = OfficeNumber::parse(&number) else {
+            continue;
+        };
+        let version = match version_override {
+            Some(v) => v,
+            None => version_for(conn, corp, &number, &stype)?,
+        };
+        let file_name = FileName {
+            kind: FileKind::Upjsk,
+            month: Some(m),
+            sender: sender.clone(),
+            sender_type: Some(provider_office.service_type.clone()),
+            receiver,
+            receiver_type: Some(stype.clone()),
+            timestamp: (now + chrono::Duration::seconds(i as i64))
+                .format("%Y%m%d%H%M%S")
+                .to_string(),
+        };
+        result.sets.push(ExportSet {
+            receiver: number,
+            receiver_type: stype,
+            receiver_name: name,
+            version,
+            recipients: ids,
+            files: vec![write_file(&file_name, &records, version)],
+        });
+    }
+    Ok(result)
+}

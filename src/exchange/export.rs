@@ -522,6 +522,9 @@ pub fn zip_files<'a>(files: impl IntoIterator<Item = &'a WrittenFile>) -> std::i
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
 }
 
+/// A destination 居宅 (number, type, name) with its records and recipients.
+type Destination = ((String, String, String), Vec<Record>, Vec<i64>);
+
 /// The provider's 実績 sets: one UPJSK per destination 居宅 (its number and type), holding the
 /// actuals of every recipient this provider office served in the month (satellites merged).
 pub fn build_actual_sets(
@@ -551,8 +554,7 @@ pub fn build_actual_sets(
     )?;
     let offices = db::offices::list(conn, corp)?;
     let mut result = ExportResult::default();
-    // (居宅 number, 居宅 type, name) → records, recipients
-    let mut by_destination: Vec<((String, String, String), Vec<Record>, Vec<i64>)> = Vec::new();
+    let mut by_destination: Vec<Destination> = Vec::new();
     let today = now.date();
     for row in rows {
         let r = row.recipient;

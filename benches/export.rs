@@ -1,0 +1,183 @@
+//! Export benchmark (issue 5 "Measured"): a 居宅 with 2,000 recipients, 4 providers each and
+//! 25 days of service a month; times building and checking the month's 利用票 sets and the zip.
+//! Prints figures; fails nothing.
+//!
+//!   cargo bench --bench export                      # SQLite
+//!   TSUNAGI_BENCH_DATABASE_URL=postgres://… cargo bench --bench export
+use std::time::Instant;
+use tsunagi::db::{self, Db, recipients as rq, schedules as sq};
+
+const RECIPIENTS: usize = 2_000;
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = std::env::var("TSUNAGI_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.sqlite3").display()));
+    let db = Db::open(&url, 4).expect("database");
+    let mut conn = db.conn().unwrap();
+    if db::offices::count_corporations(&mut conn).unwrap() == 0 {
+        tsunagi::demo::load(&mut conn).unwrap();
+    }
+    let office = db::offices::find_by_number(&mut conn, "1310100001", "43")
+        .unwrap()
+        .unwrap();
+    let homon = db::offices::find_by_number(&mut conn, "1310100001", "11")
+        .unwrap()
+        .unwrap();
+    let day = db::offices::find_by_number(&mut conn, "1310200002", "15")
+        .unwrap()
+        .unwrap();
+    let month = tsunagi::domain::ServiceMonth::parse("202701").unwrap();
+    let providers = [
+        (
+            "1310100001",
+            "11",
+            "つなぎ訪問介護ステーション",
+            "111111",
+            244,
+            Some(homon.id),
+        ),
+        (
+            "1310200002",
+            "15",
+            "つなぎデイサービスセンター",
+            "151151",
+            658,
+            Some(day.id),
+        ),
+        (
+            "1310300003",
+            "13",
+            "みどり訪問看護ステーション",
+            "131121",
+            471,
+            None,
+        ),
+        ("1310800008", "12", "はなまる訪問入浴", "", 0, None),
+    ];
+    let started = Instant::now();
+    db::dialect::write_transaction(&mut conn, |conn| -> db::DbResult<()> {
+        for i in 0..RECIPIENTS {
+            let id = rq::create(
+                conn,
+                office.corporation_id,
+                &rq::RecipientFields {
+                    code: format!("B{i:05}"),
+                    name: format!("試験 {i}"),
+                    kana: "しけん".into(),
+                    kana_row: "さ".into(),
+                    gender: "2".into(),
+                    birth_date: chrono::NaiveDate::from_ymd_opt(1940, 1, 1),
+                    insurer_number: "131016".into(),
+                    insurer_name: "千代田区".into(),
+                    insured_number: format!("{:010}", 5_000_000_000u64 + i as u64),
+                    burden_ratio: 1,
+                    care_office_id: Some(office.id),
+                    ..Default::default()
+                },
+            )?;
+            rq::add_certification(
+                conn,
+                id,
+                &rq::CertificationFields {
+                    status: "certified".into(),
+                    care_level: "25".into(),
+                    certified_on: None,
+                    valid_from: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+                    valid_to: chrono::NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(),
+                    limit_units: Some(36_217),
+                },
+            )?;
+            // 4 providers; 訪問入浴 has no code in the shipped table, so it reuses 訪問看護's line.
+            for (n, (number, stype, name, code, units, own)) in providers.iter().enumerate() {
+                let (code, units, stype, number, name) = if code.is_empty() {
+                    (
+                        "131111",
+                        314,
+                        "13",
+                        "1310300003",
+                        "みどり訪問看護ステーション",
+                    )
+                } else {
+                    (*code, *units, *stype, *number, *name)
+                };
+                rq::add_provider(conn, id, *own, None, stype)?;
+                let line = sq::add_line(
+                    conn,
+                    office.corporation_id,
+                    id,
+                    &month.yyyymm(),
+                    &sq::LineFields {
+                        provider_number: number.into(),
+                        provider_type: stype.into(),
+                        provider_name: name.into(),
+                        service_code: code.into(),
+                        service_name: "試験".into(),
+                        units,
+                        start_time: format!("{:02}00", 9 + n),
+                        end_time: format!("{:02}30", 9 + n),
+                        over_30: "0".into(),
+                        ..Default::default()
+                    },
+                )?;
+                let mut plan = [0; 31];
+                for d in plan.iter_mut().take(25) {
+                    *d = 1;
+                }
+                sq::set_days(conn, line, Some(&plan), None)?;
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    println!(
+        "setup: {RECIPIENTS} recipients × 4 lines × 25 days in {:.1} s ({})",
+        started.elapsed().as_secs_f64(),
+        db.backend.label()
+    );
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 20)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    for run in 1..=2 {
+        let t = Instant::now();
+        let result =
+            tsunagi::exchange::export::build_plan_sets(&mut conn, &office, month, &[], None, now)
+                .unwrap();
+        let built = t.elapsed();
+        let zip =
+            tsunagi::exchange::export::zip_files(result.sets.iter().flat_map(|s| s.files.iter()))
+                .unwrap();
+        let total = t.elapsed();
+        let records: usize = result
+            .sets
+            .iter()
+            .flat_map(|s| s.files.iter())
+            .map(|f| f.bytes.iter().filter(|b| **b == b'\n').count())
+            .sum();
+        println!(
+            "run {run}: {} sets, {records} records, build+check {:.2} s, with zip {:.2} s ({} KB zip); peak RSS {:.0} MB",
+            result.sets.len(),
+            built.as_secs_f64(),
+            total.as_secs_f64(),
+            zip.len() / 1024,
+            peak_rss_mb()
+        );
+    }
+}

@@ -849,20 +849,7 @@ fn load_care_records(conn: &mut DbConnection, corp: i64, kyotaku: i64) -> DbResu
     let offices = db::offices::list(conn, corp)?;
     let partners = db::partners::list(conn, corp, "")?;
     let table = ServiceCodeTable::r6();
-    let (rows, _) = rq::search(
-        conn,
-        &rq::RecipientQuery {
-            corporation_id: corp,
-            office_id: kyotaku,
-            search: String::new(),
-            kana_row: String::new(),
-            care_level: String::new(),
-            care_manager_id: None,
-            as_of: today,
-            page: 1,
-            per_page: 1000,
-        },
-    )?;
+    let rows = db::recipients::all_of_office(conn, corp, kyotaku, today)?;
     for (i, row) in rows.iter().enumerate() {
         let r = &row.recipient;
         let level = row

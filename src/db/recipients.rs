@@ -246,6 +246,31 @@ pub fn search(conn: &mut DbConnection, q: &RecipientQuery) -> DbResult<(Vec<Reci
     ))
 }
 
+/// Every recipient related to an office (no filter, no paging), with the certification valid on
+/// `as_of`: for month lists, exports and the demo.
+pub fn all_of_office(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    as_of: NaiveDate,
+) -> DbResult<Vec<RecipientRow>> {
+    let (rows, _) = search(
+        conn,
+        &RecipientQuery {
+            corporation_id,
+            office_id,
+            search: String::new(),
+            kana_row: String::new(),
+            care_level: String::new(),
+            care_manager_id: None,
+            as_of,
+            page: 1,
+            per_page: i64::MAX / 4,
+        },
+    )?;
+    Ok(rows)
+}
+
 // ---- certifications ------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -413,20 +413,7 @@ pub fn build_plan_sets(
     let corp = care_office.corporation_id;
     let sender = OfficeNumber::parse(&care_office.office_number)
         .map_err(|e| crate::web::AppError::BadRequest(e.message_ja))?;
-    let (rows, _) = db::recipients::search(
-        conn,
-        &db::recipients::RecipientQuery {
-            corporation_id: corp,
-            office_id: care_office.id,
-            search: String::new(),
-            kana_row: String::new(),
-            care_level: String::new(),
-            care_manager_id: None,
-            as_of: m.first_day(),
-            page: 1,
-            per_page: i64::MAX / 4,
-        },
-    )?;
+    let rows = db::recipients::all_of_office(conn, corp, care_office.id, m.first_day())?;
     let mut result = ExportResult::default();
     let mut months: Vec<RecipientMonth> = Vec::new();
     for row in rows {
@@ -538,20 +525,7 @@ pub fn build_actual_sets(
     let corp = provider_office.corporation_id;
     let sender = OfficeNumber::parse(&provider_office.office_number)
         .map_err(|e| crate::web::AppError::BadRequest(e.message_ja))?;
-    let (rows, _) = db::recipients::search(
-        conn,
-        &db::recipients::RecipientQuery {
-            corporation_id: corp,
-            office_id: provider_office.id,
-            search: String::new(),
-            kana_row: String::new(),
-            care_level: String::new(),
-            care_manager_id: None,
-            as_of: m.first_day(),
-            page: 1,
-            per_page: i64::MAX / 4,
-        },
-    )?;
+    let rows = db::recipients::all_of_office(conn, corp, provider_office.id, m.first_day())?;
     let offices = db::offices::list(conn, corp)?;
     let mut result = ExportResult::default();
     let mut by_destination: Vec<Destination> = Vec::new();

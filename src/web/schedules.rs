@@ -137,20 +137,7 @@ pub async fn list(
     let is_care_office = matches!(stype.as_str(), "43" | "46");
     let month = m.yyyymm();
     let rows = blocking(&state, move |conn| {
-        let (recipients, _) = db::recipients::search(
-            conn,
-            &db::recipients::RecipientQuery {
-                corporation_id: corp,
-                office_id: office,
-                search: String::new(),
-                kana_row: String::new(),
-                care_level: String::new(),
-                care_manager_id: None,
-                as_of: m.first_day(),
-                page: 1,
-                per_page: 10_000,
-            },
-        )?;
+        let recipients = db::recipients::all_of_office(conn, corp, office, m.first_day())?;
         let ids: Vec<i64> = recipients.iter().map(|r| r.recipient.id).collect();
         let summary = q::month_summary(conn, &ids, &month)?;
         let locks = q::locks_for(conn, &ids, &month)?;

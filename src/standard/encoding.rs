@@ -125,10 +125,31 @@ pub fn detect_utf8(bytes: &[u8]) -> (bool, &[u8]) {
     if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
         return (true, rest);
     }
-    (
-        !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok(),
-        bytes,
-    )
+    (looks_like_utf8(bytes), bytes)
+}
+
+/// Characters a Japanese care file plausibly contains: kana, kanji, full-width forms, CJK and
+/// general punctuation, symbols (①, ㈱, ～ …), Latin-1 and Greek.
+fn plausible(c: char) -> bool {
+    matches!(c as u32,
+        0x00A0..=0x00FF | 0x0370..=0x03FF | 0x0400..=0x04FF | 0x2000..=0x27BF | 0x2E80..=0x2FDF
+        | 0x3000..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
+}
+
+/// Valid UTF-8 with non-ASCII text that reads as Japanese. Bytes that are valid UTF-8 only by
+/// accident (MS932 `ﾝ①` = DD 87 40 is U+0747, a Syriac letter) and decode cleanly as MS932 are
+/// MS932: the standard's encoding wins unless the UTF-8 reading is plausible text.
+fn looks_like_utf8(bytes: &[u8]) -> bool {
+    if bytes.is_ascii() {
+        return false;
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    text.chars().all(|c| c.is_ascii() || plausible(c))
+        || SHIFT_JIS
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .is_none()
 }
 
 /// Decodes file bytes as MS932, recognising UTF-8 files.
@@ -141,7 +162,7 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             utf8: true,
         };
     }
-    if !bytes.is_ascii()
+    if looks_like_utf8(bytes)
         && let Ok(text) = std::str::from_utf8(bytes)
     {
         return Decoded {
@@ -168,6 +189,21 @@ pub fn decode(bytes: &[u8]) -> Decoded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ms932_that_happens_to_be_valid_utf8_stays_ms932() {
+        // ﾝ① in MS932 is DD 87 40, which is also valid UTF-8 (U+0747 '@').
+        let (bytes, bad) = encode("ﾝ①");
+        assert!(bad.is_empty());
+        assert!(std::str::from_utf8(&bytes).is_ok());
+        assert!(!detect_utf8(&bytes).0);
+        let d = decode(&bytes);
+        assert!(!d.utf8 && !d.malformed);
+        assert_eq!(d.text, "ﾝ①");
+        // A real UTF-8 file is still recognised.
+        assert!(detect_utf8("利用者,あいう".as_bytes()).0);
+        assert!(decode("利用者".as_bytes()).utf8);
+    }
 
     #[test]
     fn decodes_ms932_with_extensions() {

@@ -384,6 +384,36 @@ fn total_mismatch() {
     has(&f, C::TotalMismatch);
 }
 
+/// Another writer's convention: 11AAAA totals every 訪問介護 row, including one outside the
+/// limit, and there is no 11EEEE: read with a warning, not a mismatch.
+#[test]
+fn subtotal_includes_outside_limit() {
+    let f = edited("UPSIKYU", |r| {
+        // A detail row outside the limit (no 給付管理単位数 nor limit columns) of 500 units.
+        let mut extra = r.iter().find(|x| x[8] == "111111").unwrap().clone();
+        extra[8] = "116275".into();
+        extra[12] = "500".into();
+        extra[15] = "1".into();
+        extra[16] = "500".into();
+        for i in [17, 18, 19, 20, 21] {
+            extra[i] = String::new();
+        }
+        let at = r.iter().position(|x| x[8] == "11AAAA").unwrap();
+        r.insert(at, extra);
+        for code in ["11AAAA", "999999"] {
+            let row = r.iter_mut().find(|x| x[8] == code).unwrap();
+            row[16] = (row[16].parse::<u32>().unwrap() + 500).to_string();
+        }
+    });
+    let w = has(&f, C::SubtotalIncludesOutsideLimit);
+    assert_eq!(w.severity, standard::Severity::Warning);
+    assert!(
+        !f.findings.iter().any(|x| x.code == C::TotalMismatch),
+        "{:?}",
+        f.findings
+    );
+}
+
 fn typed(prefix: &str) -> (FileName, Vec<Record>) {
     let (name, bytes) = fixture("v4", prefix);
     let f = standard::read_file(&name, &bytes);

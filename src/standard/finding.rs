@@ -46,6 +46,7 @@ pub enum FindingCode {
     SubtotalMissing,
     TotalMissing,
     TotalMismatch,
+    SubtotalIncludesOutsideLimit,
     UnencodableChar,
     DuplicateRecord,
     SlotGap,
@@ -242,6 +243,12 @@ pub static MESSAGES: &[(FindingCode, Severity, &str, &str)] = &[
         E,
         "{detail}の「{item}」が {value} ですが、対象の明細行の合計は {expected} です。",
         "{detail}: {item} is {value} but the rows it totals add up to {expected}",
+    ),
+    (
+        C::SubtotalIncludesOutsideLimit,
+        W,
+        "{detail}の小計に区分支給限度対象外の明細行も含まれています（EEEE 行なし）。合計として読み取りました。",
+        "{detail}: the AAAA subtotal also totals the rows outside the limit (no EEEE row); read as such",
     ),
     (
         C::UnencodableChar,

@@ -211,6 +211,29 @@ pub(crate) fn check_rows(sink: &mut Sink, layout: Layout, rows: &[(usize, &Benef
             }
         }
 
+        // Some writers total every row of a provider × type on CDAAAA and send no CDEEEE
+        // (docs/standard.md). Recognised by サービス単位／金額: accepted with a warning, and the
+        // rows outside the limit are then counted through the AAAA row.
+        let combined = |k: &Key| -> bool {
+            let Some((_, a)) = find_sub(k, CodeRowKind::SubtotalInLimit) else {
+                return false;
+            };
+            if find_sub(k, CodeRowKind::SubtotalOutsideLimit).is_some() {
+                return false;
+            }
+            let members = groups.get(k).map(Vec::as_slice).unwrap_or_default();
+            let sum = |inside_only: bool| -> u64 {
+                members
+                    .iter()
+                    .filter(|b| !inside_only || in_limit(b))
+                    .map(|b| u64::from(b.service_units.unwrap_or(0)))
+                    .sum()
+            };
+            members.iter().any(|b| !in_limit(b))
+                && a.service_units.map(u64::from) == Some(sum(false))
+                && sum(false) != sum(true)
+        };
+
         // subtotal arithmetic
         for (line, s) in &subtotals {
             let class = match s.service_code.row_kind() {
@@ -218,9 +241,23 @@ pub(crate) fn check_rows(sink: &mut Sink, layout: Layout, rows: &[(usize, &Benef
                 CodeRowKind::SubtotalOutsideLimit => false,
                 _ => continue,
             };
+            let all_rows = class && combined(&key(s));
+            if all_rows {
+                sink.add(
+                    C::SubtotalIncludesOutsideLimit,
+                    Some(*line),
+                    it("サービスコード"),
+                    &[("detail", format!("{} ", s.service_code))],
+                );
+            }
             let members: Vec<&Benefit> = groups
                 .get(&key(s))
-                .map(|m| m.iter().copied().filter(|b| in_limit(b) == class).collect())
+                .map(|m| {
+                    m.iter()
+                        .copied()
+                        .filter(|b| all_rows || in_limit(b) == class)
+                        .collect()
+                })
                 .unwrap_or_default();
             for (col, get) in SUM_COLUMNS {
                 let Some(v) = get(s) else { continue };
@@ -279,6 +316,8 @@ pub(crate) fn check_rows(sink: &mut Sink, layout: Layout, rows: &[(usize, &Benef
                         if let Some(sv) = find_sub(k, kind).and_then(|(_, s)| get(s)) {
                             expected += u64::from(sv);
                             any = true;
+                        } else if !class && combined(k) {
+                            // Already counted through the AAAA row.
                         } else {
                             for b in members.iter().filter(|b| in_limit(b) == class) {
                                 if let Some(x) = get(b) {

@@ -188,6 +188,18 @@ pub fn set_days(
     })
 }
 
+/// Changes a line's planned times (`HHMM`, or `9999` for services without a time).
+pub fn set_times(conn: &mut DbConnection, line_id: i64, start: &str, end: &str) -> DbResult<()> {
+    diesel::update(sl::table.find(line_id))
+        .set((
+            sl::start_time.eq(start),
+            sl::end_time.eq(end),
+            sl::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn set_over_limit(conn: &mut DbConnection, line_id: i64, units: Option<i32>) -> DbResult<()> {
     diesel::update(sl::table.find(line_id))
         .set(sl::over_limit_units.eq(units))

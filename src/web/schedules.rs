@@ -864,6 +864,18 @@ pub struct LineAction {
     line: i64,
     #[serde(default)]
     weekday: Vec<u32>,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+}
+
+/// What a plan action does to one line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PlanAction {
+    Delete,
+    Pattern,
+    Times,
 }
 
 async fn plan_action(
@@ -872,7 +884,7 @@ async fn plan_action(
     rid: i64,
     m: ServiceMonth,
     f: LineAction,
-    delete: bool,
+    action: PlanAction,
 ) -> AppResult<HttpResponse> {
     let actor = auth.actor();
     let result = blocking(&state, move |conn| -> AppResult<Result<(), String>> {
@@ -896,7 +908,7 @@ async fn plan_action(
                 "この事業所の予定実績は確定済みのため変更できません。".into()
             ));
         }
-        if delete {
+        if action == PlanAction::Delete {
             q::delete_line(conn, rid, line.id)?;
             actor.record(
                 conn,
@@ -908,6 +920,33 @@ async fn plan_action(
                     m.yyyymm(),
                     line.service_code,
                     line.service_name
+                ),
+            )?;
+        } else if action == PlanAction::Times {
+            let (start, end) = if f.start.trim().is_empty() && f.end.trim().is_empty() {
+                ("9999".to_string(), "9999".to_string())
+            } else {
+                match (parse_hhmm(&f.start), parse_hhmm(&f.end)) {
+                    (Some(s), Some(e)) if e >= s => (s, e),
+                    _ => {
+                        return Ok(Err(
+                            "時刻は 9:00 のように入力してください（終了は開始より後）。".into(),
+                        ));
+                    }
+                }
+            };
+            q::set_times(conn, line.id, &start, &end)?;
+            actor.record(
+                conn,
+                Action::ScheduleSaved,
+                &format!(
+                    "{} {} {} 時刻を変更: {} {}〜{}",
+                    r.code,
+                    r.name,
+                    m.yyyymm(),
+                    line.service_code,
+                    start,
+                    end
                 ),
             )?;
         } else {
@@ -939,7 +978,34 @@ pub async fn delete_line(
 ) -> AppResult<HttpResponse> {
     auth.require(Menu::Schedules)?;
     let (rid, month) = path.into_inner();
-    plan_action(auth, state, rid, parse_month(&month)?, form.0, true).await
+    plan_action(
+        auth,
+        state,
+        rid,
+        parse_month(&month)?,
+        form.0,
+        PlanAction::Delete,
+    )
+    .await
+}
+
+pub async fn times(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    form: CsrfForm<LineAction>,
+) -> AppResult<HttpResponse> {
+    auth.require(Menu::Schedules)?;
+    let (rid, month) = path.into_inner();
+    plan_action(
+        auth,
+        state,
+        rid,
+        parse_month(&month)?,
+        form.0,
+        PlanAction::Times,
+    )
+    .await
 }
 
 pub async fn pattern(
@@ -950,7 +1016,15 @@ pub async fn pattern(
 ) -> AppResult<HttpResponse> {
     auth.require(Menu::Schedules)?;
     let (rid, month) = path.into_inner();
-    plan_action(auth, state, rid, parse_month(&month)?, form.0, false).await
+    plan_action(
+        auth,
+        state,
+        rid,
+        parse_month(&month)?,
+        form.0,
+        PlanAction::Pattern,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -881,11 +881,13 @@ enum PlanAction {
 async fn plan_action(
     auth: Auth,
     state: web::Data<AppState>,
-    rid: i64,
-    m: ServiceMonth,
+    path: web::Path<(i64, String)>,
     f: LineAction,
     action: PlanAction,
 ) -> AppResult<HttpResponse> {
+    auth.require(Menu::Schedules)?;
+    let (rid, month) = path.into_inner();
+    let m = parse_month(&month)?;
     let actor = auth.actor();
     let result = blocking(&state, move |conn| -> AppResult<Result<(), String>> {
         let r = recipient_for(conn, actor.corporation_id, actor.office_id, rid)?;
@@ -976,17 +978,7 @@ pub async fn delete_line(
     path: web::Path<(i64, String)>,
     form: CsrfForm<LineAction>,
 ) -> AppResult<HttpResponse> {
-    auth.require(Menu::Schedules)?;
-    let (rid, month) = path.into_inner();
-    plan_action(
-        auth,
-        state,
-        rid,
-        parse_month(&month)?,
-        form.0,
-        PlanAction::Delete,
-    )
-    .await
+    plan_action(auth, state, path, form.0, PlanAction::Delete).await
 }
 
 pub async fn times(
@@ -995,17 +987,7 @@ pub async fn times(
     path: web::Path<(i64, String)>,
     form: CsrfForm<LineAction>,
 ) -> AppResult<HttpResponse> {
-    auth.require(Menu::Schedules)?;
-    let (rid, month) = path.into_inner();
-    plan_action(
-        auth,
-        state,
-        rid,
-        parse_month(&month)?,
-        form.0,
-        PlanAction::Times,
-    )
-    .await
+    plan_action(auth, state, path, form.0, PlanAction::Times).await
 }
 
 pub async fn pattern(
@@ -1014,17 +996,7 @@ pub async fn pattern(
     path: web::Path<(i64, String)>,
     form: CsrfForm<LineAction>,
 ) -> AppResult<HttpResponse> {
-    auth.require(Menu::Schedules)?;
-    let (rid, month) = path.into_inner();
-    plan_action(
-        auth,
-        state,
-        rid,
-        parse_month(&month)?,
-        form.0,
-        PlanAction::Pattern,
-    )
-    .await
+    plan_action(auth, state, path, form.0, PlanAction::Pattern).await
 }
 
 #[derive(Deserialize)]
@@ -1166,11 +1138,13 @@ pub struct LockForm {
 async fn lock_action(
     auth: Auth,
     state: web::Data<AppState>,
-    rid: i64,
-    m: ServiceMonth,
+    path: web::Path<(i64, String)>,
     provider: String,
     lock: bool,
 ) -> AppResult<HttpResponse> {
+    auth.require(Menu::Schedules)?;
+    let (rid, month) = path.into_inner();
+    let m = parse_month(&month)?;
     let actor = auth.actor();
     let manager = auth.staff.is_manager;
     let (number, stype) = (
@@ -1219,9 +1193,7 @@ pub async fn lock(
     path: web::Path<(i64, String)>,
     f: CsrfForm<LockForm>,
 ) -> AppResult<HttpResponse> {
-    auth.require(Menu::Schedules)?;
-    let (rid, month) = path.into_inner();
-    lock_action(auth, state, rid, parse_month(&month)?, f.0.provider, true).await
+    lock_action(auth, state, path, f.0.provider, true).await
 }
 
 pub async fn unlock(
@@ -1230,9 +1202,7 @@ pub async fn unlock(
     path: web::Path<(i64, String)>,
     f: CsrfForm<LockForm>,
 ) -> AppResult<HttpResponse> {
-    auth.require(Menu::Schedules)?;
-    let (rid, month) = path.into_inner();
-    lock_action(auth, state, rid, parse_month(&month)?, f.0.provider, false).await
+    lock_action(auth, state, path, f.0.provider, false).await
 }
 
 // ---- 第7表 -----------------------------------------------------------------------------------

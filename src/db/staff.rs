@@ -321,6 +321,26 @@ pub fn memberships(conn: &mut DbConnection, staff_id: i64) -> DbResult<Vec<(i64,
         .load(conn)?)
 }
 
+/// The memberships of several staff members at once: (staff id, office id, 優先).
+pub fn memberships_of(
+    conn: &mut DbConnection,
+    staff_ids: &[i64],
+) -> DbResult<Vec<(i64, i64, bool)>> {
+    Ok(memberships::table
+        .filter(memberships::staff_id.eq_any(staff_ids.to_vec()))
+        .order((
+            memberships::staff_id,
+            memberships::is_primary.desc(),
+            memberships::office_id,
+        ))
+        .select((
+            memberships::staff_id,
+            memberships::office_id,
+            memberships::is_primary,
+        ))
+        .load(conn)?)
+}
+
 /// Replaces a staff member's offices. `primary` must be one of `office_ids`. Permissions for
 /// offices that are no longer theirs are removed with the membership.
 pub fn set_memberships(

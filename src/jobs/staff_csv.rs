@@ -34,21 +34,10 @@ pub fn run(ctx: &JobContext<'_>, p: Payload) -> Result<JobOutput, JobError> {
         },
     )?;
     let offices = db::offices::list(&mut conn, job.corporation_id)?;
+    let ids: Vec<i64> = staff.iter().map(|s| s.id).collect();
+    let memberships = db::staff::memberships_of(&mut conn, &ids)?;
     let mut rows = Vec::with_capacity(staff.len());
     for (i, s) in staff.iter().enumerate() {
-        let mem = db::staff::memberships(&mut conn, s.id)?;
-        let names: Vec<String> = mem
-            .iter()
-            .filter_map(|(oid, primary)| {
-                offices.iter().find(|o| o.id == *oid).map(|o| {
-                    if *primary {
-                        format!("{}（優先）", o.name)
-                    } else {
-                        o.name.clone()
-                    }
-                })
-            })
-            .collect();
         rows.push(vec![
             s.code.clone(),
             s.name.clone(),
@@ -57,7 +46,7 @@ pub fn run(ctx: &JobContext<'_>, p: Payload) -> Result<JobOutput, JobError> {
             s.login_id.clone(),
             if s.login_enabled { "可" } else { "不可" }.to_string(),
             if s.is_manager { "○" } else { "" }.to_string(),
-            names.join("、"),
+            crate::web::staff::office_labels(&offices, &memberships, s.id),
         ]);
         if i % 50 == 0 {
             ctx.progress(i as i32, total as i32)?;

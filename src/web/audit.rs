@@ -77,10 +77,10 @@ pub async fn list(
     let filter = query.filter();
     let corp = auth.corporation_id();
     let page = query.page;
-    let (entries, total, staff) = blocking(&state, move |conn| {
-        let (_, total) = db::audit::search(conn, corp, &filter, 0, 0)?;
-        let paging = Paging::new(page, PER_PAGE, total);
-        let (entries, total) = db::audit::search(conn, corp, &filter, PER_PAGE, paging.offset())?;
+    let (entries, paging, staff) = blocking(&state, move |conn| {
+        let (entries, paging) = crate::web::fetch_page(page, PER_PAGE, |p| {
+            db::audit::search(conn, corp, &filter, PER_PAGE, (p - 1) * PER_PAGE)
+        })?;
         let (staff, _) = db::staff::search(
             conn,
             &db::staff::StaffQuery {
@@ -93,7 +93,7 @@ pub async fn list(
                 per_page: 1000,
             },
         )?;
-        Ok((entries, total, staff))
+        Ok((entries, paging, staff))
     })
     .await?;
     let rows = entries
@@ -117,7 +117,7 @@ pub async fn list(
         layout: Layout::new(&auth, None, "操作履歴", &[("操作履歴", None)])
             .with_notice(notice(query.done.as_deref())),
         rows,
-        paging: Paging::new(query.page, PER_PAGE, total),
+        paging,
         from: query.from,
         until: query.until,
         staff: query.staff,

@@ -105,21 +105,14 @@ pub async fn list(
     let all = auth.can(Menu::Jobs);
     let (corp, office, me) = (auth.corporation_id(), auth.office.id, auth.staff.id);
     let page = query.page;
-    let (rows, total) = blocking(&state, move |conn| {
+    let (rows, paging) = blocking(&state, move |conn| {
         let only = if all { None } else { Some(me) };
-        let (_, total) = q::list(conn, corp, office, only, 0, 0)?;
-        let paging = Paging::new(page, PER_PAGE, total);
-        Ok(q::list(
-            conn,
-            corp,
-            office,
-            only,
-            PER_PAGE,
-            paging.offset(),
-        )?)
+        crate::web::fetch_page(page, PER_PAGE, |p| {
+            q::list(conn, corp, office, only, PER_PAGE, (p - 1) * PER_PAGE)
+        })
+        .map_err(AppError::from)
     })
     .await?;
-    let paging = Paging::new(query.page, PER_PAGE, total);
     let rows: Vec<JobView> = rows.into_iter().map(view).collect();
     let mut layout = Layout::new(
         &auth,

@@ -342,6 +342,23 @@ impl Paging {
     }
 }
 
+/// One page of a list whose query answers `(rows, total)` for a 1-based page: the page asked
+/// for, or the last page when it lies past the end. One query in the usual case.
+pub fn fetch_page<T, E>(
+    page: Option<i64>,
+    per_page: i64,
+    mut fetch: impl FnMut(i64) -> Result<(Vec<T>, i64), E>,
+) -> Result<(Vec<T>, Paging), E> {
+    let asked = page.unwrap_or(1).max(1);
+    let (rows, total) = fetch(asked)?;
+    let paging = Paging::new(Some(asked), per_page, total);
+    if paging.page == asked {
+        return Ok((rows, paging));
+    }
+    let (rows, total) = fetch(paging.page)?;
+    Ok((rows, Paging::new(Some(paging.page), per_page, total)))
+}
+
 /// Runs blocking database work off the async threads.
 pub async fn blocking<T, F>(state: &web::Data<crate::AppState>, f: F) -> AppResult<T>
 where

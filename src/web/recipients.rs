@@ -111,24 +111,12 @@ pub async fn list(
         per_page: PER_PAGE,
     };
     let (corp, office) = (auth.corporation_id(), auth.office.id);
-    let (rows, total, managers) = blocking(&state, move |conn| {
-        let (_, total) = q::search(
-            conn,
-            &RecipientQuery {
-                per_page: 0,
-                ..rq.clone()
-            },
-        )?;
-        let paging = Paging::new(Some(rq.page), PER_PAGE, total);
-        let (rows, total) = q::search(
-            conn,
-            &RecipientQuery {
-                page: paging.page,
-                ..rq
-            },
-        )?;
+    let (rows, paging, managers) = blocking(&state, move |conn| {
+        let (rows, paging) = crate::web::fetch_page(Some(rq.page), PER_PAGE, |page| {
+            q::search(conn, &RecipientQuery { page, ..rq.clone() })
+        })?;
         let managers = q::care_managers(conn, corp, office)?;
-        Ok((rows, total, managers))
+        Ok((rows, paging, managers))
     })
     .await?;
     let rows = rows
@@ -188,7 +176,7 @@ pub async fn list(
         )
         .with_notice(notice(query.done.as_deref())),
         rows,
-        paging: Paging::new(query.page, PER_PAGE, total),
+        paging,
         q: query.q,
         row,
         level,

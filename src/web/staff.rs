@@ -103,40 +103,17 @@ pub async fn list(
         per_page: PER_PAGE,
     };
     let corp = auth.corporation_id();
-    let (rows, total) = blocking(&state, move |conn| {
-        // Count first so that a page past the end shows the last page.
-        let (_, total) = db::staff::search(
-            conn,
-            &StaffQuery {
-                per_page: 1,
-                page: 1,
-                ..q.clone()
-            },
-        )?;
-        let paging = Paging::new(Some(q.page), PER_PAGE, total);
-        let (staff, total) = db::staff::search(
-            conn,
-            &StaffQuery {
-                page: paging.page,
-                ..q
-            },
-        )?;
+    let (rows, paging) = blocking(&state, move |conn| {
+        let (staff, paging) = crate::web::fetch_page(Some(q.page), PER_PAGE, |page| {
+            db::staff::search(conn, &StaffQuery { page, ..q.clone() })
+        })?;
         let offices = db::offices::list(conn, corp)?;
-        let mut rows = Vec::with_capacity(staff.len());
-        for s in staff {
-            let names: Vec<String> = db::staff::memberships(conn, s.id)?
-                .into_iter()
-                .filter_map(|(oid, primary)| {
-                    offices.iter().find(|o| o.id == oid).map(|o| {
-                        if primary {
-                            format!("{}（優先）", o.name)
-                        } else {
-                            o.name.clone()
-                        }
-                    })
-                })
-                .collect();
-            rows.push(StaffRow {
+        let ids: Vec<i64> = staff.iter().map(|s| s.id).collect();
+        let memberships = db::staff::memberships_of(conn, &ids)?;
+        let rows = staff
+            .into_iter()
+            .map(|s| StaffRow {
+                offices: office_labels(&offices, &memberships, s.id),
                 id: s.id,
                 code: s.code,
                 name: s.name,
@@ -144,13 +121,11 @@ pub async fn list(
                 login_id: s.login_id,
                 login_enabled: s.login_enabled,
                 is_manager: s.is_manager,
-                offices: names.join("、"),
-            });
-        }
-        Ok((rows, total))
+            })
+            .collect::<Vec<_>>();
+        Ok((rows, paging))
     })
     .await?;
-    let paging = Paging::new(query.page, PER_PAGE, total);
     let sort_key = if sort == StaffSort::Kana {
         "kana"
     } else {
@@ -176,6 +151,28 @@ pub async fn list(
         rows_kana: crate::domain::kana::ROWS,
         query_base,
     })
+}
+
+/// 所属事業所 as listed: office names, the 優先 one marked, from `memberships_of`.
+pub fn office_labels(
+    offices: &[Office],
+    memberships: &[(i64, i64, bool)],
+    staff_id: i64,
+) -> String {
+    memberships
+        .iter()
+        .filter(|(sid, _, _)| *sid == staff_id)
+        .filter_map(|(_, oid, primary)| {
+            offices.iter().find(|o| o.id == *oid).map(|o| {
+                if *primary {
+                    format!("{}（優先）", o.name)
+                } else {
+                    o.name.clone()
+                }
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 #[derive(Deserialize)]

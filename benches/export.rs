@@ -157,9 +157,16 @@ fn main() {
         .unwrap();
     for run in 1..=2 {
         let t = Instant::now();
-        let result =
-            tsunagi::exchange::export::build_plan_sets(&mut conn, &office, month, &[], None, now)
-                .unwrap();
+        let result = tsunagi::exchange::export::build_plan_sets(
+            &mut conn,
+            &office,
+            month,
+            &[],
+            None,
+            now,
+            &mut tsunagi::exchange::export::no_progress,
+        )
+        .unwrap();
         let built = t.elapsed();
         let zip =
             tsunagi::exchange::export::zip_files(result.sets.iter().flat_map(|s| s.files.iter()))

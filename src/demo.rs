@@ -837,7 +837,7 @@ struct DemoLine<'a> {
     equipment: &'a str,
 }
 
-/// Plans (第1/2/3表) and the previous and current month's schedules, with actuals for the
+/// Plans (第1/2/3表) and the previous, current and next month's schedules, with actuals for the
 /// previous month, for the first corporation's recipients.
 fn load_care_records(conn: &mut DbConnection, corp: i64, kyotaku: i64) -> DbResult<()> {
     use crate::db::{plans, recipients as rq, schedules};
@@ -846,6 +846,8 @@ fn load_care_records(conn: &mut DbConnection, corp: i64, kyotaku: i64) -> DbResu
     let today = crate::web::dates::today_jst();
     let this_month = months_after(today.with_day(1).unwrap_or(today), 0);
     let prev_month = months_after(this_month, -1);
+    // Next month's plans too, so that the 利用票 export (sent before the month starts) has work.
+    let next_month = months_after(this_month, 1);
     let offices = db::offices::list(conn, corp)?;
     let partners = db::partners::list(conn, corp, "")?;
     let table = ServiceCodeTable::r6();
@@ -998,7 +1000,9 @@ fn load_care_records(conn: &mut DbConnection, corp: i64, kyotaku: i64) -> DbResu
                 _ => {}
             }
         }
-        for (month_start, with_actuals) in [(prev_month, true), (this_month, false)] {
+        for (month_start, with_actuals) in
+            [(prev_month, true), (this_month, false), (next_month, false)]
+        {
             let month = month_start.format("%Y%m").to_string();
             for (n, l) in lines.iter().enumerate() {
                 let Some(entry) = ServiceCode::parse(l.code)

@@ -11,8 +11,17 @@
       var boxes = function () { return group.querySelectorAll("input[type=checkbox]:not([disabled])"); };
       var all = group.querySelector("[data-check-all]");
       var none = group.querySelector("[data-uncheck-all]");
-      if (all) all.addEventListener("click", function () { boxes().forEach(function (b) { b.checked = true; }); });
-      if (none) none.addEventListener("click", function () { boxes().forEach(function (b) { b.checked = false; }); });
+      var count = group.querySelector("[data-selected-count]");
+      var recount = function () {
+        if (!count) return;
+        var n = 0;
+        boxes().forEach(function (b) { if (b.checked) n += 1; });
+        count.textContent = String(n);
+      };
+      if (all) all.addEventListener("click", function () { boxes().forEach(function (b) { b.checked = true; }); recount(); });
+      if (none) none.addEventListener("click", function () { boxes().forEach(function (b) { b.checked = false; }); recount(); });
+      group.addEventListener("change", recount);
+      recount();
     });
   });
 })();

@@ -3,7 +3,7 @@
 
 mod common;
 use common::TestDb;
-use tsunagi::exchange::export::{build_plan_sets, zip_files};
+use tsunagi::exchange::export::{build_plan_sets, no_progress, zip_files};
 use tsunagi::standard::{FileKind, Severity, check_sets, read_file};
 
 fn month_now() -> tsunagi::domain::ServiceMonth {
@@ -21,7 +21,16 @@ both_backends!(demo_month_exports_clean_sets, |db: TestDb| async move {
         .unwrap()
         .and_hms_opt(10, 30, 0)
         .unwrap();
-    let result = build_plan_sets(&mut conn, &office, month_now(), &[], None, now).unwrap();
+    let result = build_plan_sets(
+        &mut conn,
+        &office,
+        month_now(),
+        &[],
+        None,
+        now,
+        &mut no_progress,
+    )
+    .unwrap();
     assert!(result.blocked.is_empty(), "{:?}", result.blocked);
     // Destinations: own 訪問介護 and 通所介護, and the partners used (訪問看護, 福祉用具, あおば);
     // 通所リハ has no schedule lines in the demo.

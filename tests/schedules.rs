@@ -5,55 +5,9 @@ mod common;
 use actix_web::http::StatusCode;
 use common::{Client, TestDb, app, state};
 
-/// A recipient of the demo 居宅 with a 要介護1 certification over December 2026, using the
-/// demo's own 訪問介護 and 通所介護 (both 1級地), and no schedules yet.
-fn fresh_recipient(db: &TestDb) -> i64 {
-    use tsunagi::db::recipients as rq;
-    let mut c = db.conn();
-    let kyotaku = common::office_id(db, "1310100001", "43");
-    let homon = common::office_id(db, "1310100001", "11");
-    let day = common::office_id(db, "1310200002", "15");
-    let id = rq::create(
-        &mut c,
-        1,
-        &rq::RecipientFields {
-            code: "T0001".into(),
-            name: "試験 花子".into(),
-            kana: "しけん　はなこ".into(),
-            kana_row: "さ".into(),
-            gender: "2".into(),
-            birth_date: chrono::NaiveDate::from_ymd_opt(1940, 1, 1),
-            insurer_number: "131016".into(),
-            insurer_name: "千代田区".into(),
-            insured_number: "0000099999".into(),
-            burden_ratio: 1,
-            care_office_id: Some(kyotaku),
-            care_manager_id: Some(common::staff_id(db, "kyotaku")),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    rq::add_certification(
-        &mut c,
-        id,
-        &rq::CertificationFields {
-            status: "certified".into(),
-            care_level: "21".into(),
-            certified_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
-            valid_from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-            valid_to: chrono::NaiveDate::from_ymd_opt(2027, 11, 30).unwrap(),
-            limit_units: Some(16765),
-        },
-    )
-    .unwrap();
-    rq::add_provider(&mut c, id, Some(homon), None, "11").unwrap();
-    rq::add_provider(&mut c, id, Some(day), None, "15").unwrap();
-    id
-}
-
 both_backends!(plan_by_weekday_and_read_table7, |db: TestDb| async move {
     let db = db.with_demo();
-    let rid = fresh_recipient(&db);
+    let rid = common::fresh_recipient(&db);
     let mut k = Client::new(app(state(&db)).await);
     k.login_demo("kyotaku").await;
     let grid = format!("/schedules/{rid}/202612");
@@ -171,7 +125,7 @@ both_backends!(
     provider_records_actuals_and_locks,
     |db: TestDb| async move {
         let db = db.with_demo();
-        let rid = fresh_recipient(&db);
+        let rid = common::fresh_recipient(&db);
         let grid = format!("/schedules/{rid}/202612");
         let mut k = Client::new(app(state(&db)).await);
         k.login_demo("kyotaku").await;
@@ -310,7 +264,7 @@ both_backends!(
 
 both_backends!(copy_previous_month_by_weekday, |db: TestDb| async move {
     let db = db.with_demo();
-    let rid = fresh_recipient(&db);
+    let rid = common::fresh_recipient(&db);
     let mut k = Client::new(app(state(&db)).await);
     k.login_demo("kyotaku").await;
     let dec = format!("/schedules/{rid}/202612");
@@ -373,7 +327,7 @@ both_backends!(demo_months_and_access, |db: TestDb| async move {
         k.get("/schedules?month=2026-13").await.status,
         StatusCode::BAD_REQUEST
     );
-    let rid = fresh_recipient(&db);
+    let rid = common::fresh_recipient(&db);
     let mut n = Client::new(app(state(&db)).await);
     n.login_demo("noperm").await;
     assert_eq!(n.get("/schedules").await.status, StatusCode::FORBIDDEN);

@@ -3,7 +3,9 @@
 
 use crate::db::{self, Db};
 use crate::domain::{OfficeNumber, ServiceMonth, ServiceType};
-use crate::exchange::export::{ExportResult, build_actual_sets, build_plan_sets, zip_files};
+use crate::exchange::export::{
+    ExportResult, build_actual_sets, build_plan_sets, no_progress, zip_files,
+};
 use crate::standard::{CsvVersion, Severity};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -132,8 +134,24 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     });
     let now = (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc();
     let result: ExportResult = match args.data {
-        ExportData::Plan => build_plan_sets(&mut conn, &office, month, &only, version, now),
-        ExportData::Actual => build_actual_sets(&mut conn, &office, month, &only, version, now),
+        ExportData::Plan => build_plan_sets(
+            &mut conn,
+            &office,
+            month,
+            &only,
+            version,
+            now,
+            &mut no_progress,
+        ),
+        ExportData::Actual => build_actual_sets(
+            &mut conn,
+            &office,
+            month,
+            &only,
+            version,
+            now,
+            &mut no_progress,
+        ),
     }
     .map_err(|e| format!("{e:?}"))?;
     let mut errors = Vec::new();
@@ -194,11 +212,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
         .iter()
         .flat_map(|s| s.files.iter().map(|f| f.name.as_str()))
         .collect();
-    let mut recipients: Vec<i64> = result
-        .sets
-        .iter()
-        .flat_map(|s| s.recipients.iter().copied())
-        .collect();
+    let mut recipients: Vec<i64> = result.sets.iter().flat_map(|s| s.recipient_ids()).collect();
     recipients.sort();
     recipients.dedup();
     if args.json {
@@ -207,7 +221,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
             "files": files,
             "sets": result.sets.iter().map(|s| serde_json::json!({
                 "receiver": s.receiver, "receiver_type": s.receiver_type, "receiver_name": s.receiver_name,
-                "version": s.version.code(), "recipients": s.recipients.len(),
+                "version": s.version.code(), "recipients": s.members.len(),
                 "files": s.files.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "recipients": recipients.len(),

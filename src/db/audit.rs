@@ -41,10 +41,11 @@ pub enum Action {
     RecipientSaved,
     PlanSaved,
     ScheduleSaved,
+    CarePlanExported,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::LoginSucceeded,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -64,6 +65,7 @@ impl Action {
         Action::RecipientSaved,
         Action::PlanSaved,
         Action::ScheduleSaved,
+        Action::CarePlanExported,
     ];
 
     pub fn key(self) -> &'static str {
@@ -87,6 +89,7 @@ impl Action {
             Action::RecipientSaved => "recipient_saved",
             Action::PlanSaved => "plan_saved",
             Action::ScheduleSaved => "schedule_saved",
+            Action::CarePlanExported => "careplan_exported",
         }
     }
 
@@ -111,6 +114,7 @@ impl Action {
             Action::RecipientSaved => "利用者情報変更",
             Action::PlanSaved => "計画書変更",
             Action::ScheduleSaved => "予定実績変更",
+            Action::CarePlanExported => "ケアプラン連携出力",
         }
     }
 

@@ -197,6 +197,19 @@ pub fn finish_ok(
     artifacts_out: &[NewArtifact],
     summary: &str,
 ) -> DbResult<bool> {
+    finish_ok_with(conn, job, worker, artifacts_out, summary, |_| Ok(()))
+}
+
+/// As [`finish_ok`], also running `record` (the job's own rows, e.g. the export history) in the
+/// same transaction, only when this worker still holds the lease.
+pub fn finish_ok_with(
+    conn: &mut DbConnection,
+    job: &Job,
+    worker: &str,
+    artifacts_out: &[NewArtifact],
+    summary: &str,
+    record: impl FnOnce(&mut DbConnection) -> DbResult<()>,
+) -> DbResult<bool> {
     dialect::write_transaction(conn, |conn| -> DbResult<bool> {
         let t = now();
         let n = diesel::update(
@@ -232,6 +245,7 @@ pub fn finish_ok(
                 ))
                 .execute(conn)?;
         }
+        record(conn)?;
         Ok(true)
     })
 }
@@ -276,7 +290,8 @@ pub fn finish_err(
 pub struct JobRow {
     pub job: Job,
     pub creator_name: Option<String>,
-    pub artifact: Option<ArtifactInfo>,
+    /// The job's files, in the order the job made them.
+    pub artifacts: Vec<ArtifactInfo>,
 }
 
 /// The office's jobs, newest first; `only_staff` limits them to one requester.
@@ -315,15 +330,49 @@ pub fn list(
     let out = rows
         .into_iter()
         .map(|(job, creator_name)| {
-            let artifact = arts.iter().find(|a| a.job_id == Some(job.id)).cloned();
+            let artifacts = arts
+                .iter()
+                .filter(|a| a.job_id == Some(job.id))
+                .cloned()
+                .collect();
             JobRow {
                 job,
                 creator_name,
-                artifact,
+                artifacts,
             }
         })
         .collect();
     Ok((out, total))
+}
+
+/// A staff member's latest jobs of one kind in an office, with their files (newest first).
+pub fn recent_of_kind(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    staff_id: i64,
+    kind: &str,
+    limit: i64,
+) -> DbResult<Vec<JobRow>> {
+    let jobs_found: Vec<Job> = jobs::table
+        .filter(jobs::corporation_id.eq(corporation_id))
+        .filter(jobs::office_id.eq(office_id))
+        .filter(jobs::created_by.eq(staff_id))
+        .filter(jobs::kind.eq(kind))
+        .order(jobs::id.desc())
+        .limit(limit)
+        .select(Job::as_select())
+        .load(conn)?;
+    let mut out = Vec::with_capacity(jobs_found.len());
+    for job in jobs_found {
+        let artifacts = artifacts_of_job(conn, job.id)?;
+        out.push(JobRow {
+            job,
+            creator_name: None,
+            artifacts,
+        });
+    }
+    Ok(out)
 }
 
 pub fn find(conn: &mut DbConnection, corporation_id: i64, id: i64) -> DbResult<Option<Job>> {

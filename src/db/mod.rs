@@ -6,10 +6,12 @@
 
 pub mod audit;
 pub mod dialect;
+pub mod exports;
 pub mod jobs;
 pub mod offices;
 pub mod partners;
 pub mod plans;
+pub mod preferences;
 pub mod recipients;
 pub mod schedules;
 pub mod schema;

@@ -349,10 +349,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    export_history (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        office_id -> BigInt,
+        recipient_id -> BigInt,
+        data_kind -> Text,
+        is_delete -> Bool,
+        month -> Text,
+        plan_date -> Nullable<Date>,
+        receiver_number -> Text,
+        receiver_type -> Text,
+        csv_version -> Text,
+        file_timestamp -> Text,
+        file_names -> Text,
+        file_hashes -> Text,
+        content_hash -> Text,
+        cert_hash -> Text,
+        job_id -> Nullable<BigInt>,
+        staff_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_preferences (staff_id, name) {
+        staff_id -> BigInt,
+        name -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(offices -> corporations (corporation_id));
 diesel::joinable!(memberships -> offices (office_id));
 diesel::joinable!(memberships -> staff (staff_id));
 diesel::joinable!(jobs -> staff (created_by));
+diesel::joinable!(export_history -> staff (staff_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     corporations,
@@ -376,4 +409,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     schedule_lines,
     schedule_days,
     schedule_locks,
+    export_history,
+    staff_preferences,
 );

@@ -3,3 +3,4 @@
 //! this room; it knows no web.
 
 pub mod export;
+pub mod preview;

@@ -57,5 +57,6 @@ pub fn run(ctx: &JobContext<'_>, p: Payload) -> Result<JobOutput, JobError> {
             content_type: "text/csv; charset=Shift_JIS".into(),
             data,
         }],
+        record: None,
     })
 }

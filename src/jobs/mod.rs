@@ -8,6 +8,7 @@
 //! is simply run again).
 
 pub mod audit_csv;
+pub mod export_zip;
 pub mod spreadsheet;
 pub mod staff_csv;
 
@@ -35,6 +36,22 @@ pub trait JobKind: Serialize + DeserializeOwned {
 pub struct JobOutput {
     pub summary: String,
     pub artifacts: Vec<NewArtifact>,
+    /// Rows the job leaves besides its files (e.g. the export history), written in the
+    /// transaction that marks the job done, so a rerun never duplicates them.
+    pub record: Option<RecordFn>,
+}
+
+/// See [`JobOutput::record`].
+pub type RecordFn = Box<dyn FnOnce(&mut DbConnection) -> DbResult<()>>;
+
+impl JobOutput {
+    pub fn new(summary: impl Into<String>, artifacts: Vec<NewArtifact>) -> JobOutput {
+        JobOutput {
+            summary: summary.into(),
+            artifacts,
+            record: None,
+        }
+    }
 }
 
 /// Why an attempt failed. The message is shown on the status screen (Japanese).
@@ -142,6 +159,7 @@ fn dispatch(ctx: &JobContext<'_>) -> Result<JobOutput, JobError> {
     match ctx.job.kind.as_str() {
         staff_csv::Payload::KIND => run(ctx, staff_csv::run),
         audit_csv::Payload::KIND => run(ctx, audit_csv::run),
+        export_zip::Payload::KIND => run(ctx, export_zip::run),
         other => Err(JobError::permanent(format!(
             "不明な処理の種類です（{other}）。"
         ))),
@@ -187,11 +205,24 @@ pub fn run_claimed(db: &Db, worker: &str, lease: Duration, job: Job) {
     stop.store(true, Ordering::Relaxed);
     heartbeat.thread().unpark();
     let _ = heartbeat.join();
-    let finish = || -> DbResult<()> {
+    let job_id = job.id;
+    let finish = move || -> DbResult<()> {
         let mut conn = db.conn()?;
-        match &outcome {
-            Ok(out) => {
-                if !q::finish_ok(&mut conn, &job, worker, &out.artifacts, &out.summary)? {
+        match outcome {
+            Ok(mut out) => {
+                let record = out.record.take();
+                let done = q::finish_ok_with(
+                    &mut conn,
+                    &job,
+                    worker,
+                    &out.artifacts,
+                    &out.summary,
+                    |c| match record {
+                        Some(f) => f(c),
+                        None => Ok(()),
+                    },
+                )?;
+                if !done {
                     log::warn!(
                         "job {}: lease lost before finishing; result dropped",
                         job.id
@@ -216,7 +247,7 @@ pub fn run_claimed(db: &Db, worker: &str, lease: Duration, job: Job) {
     };
     if let Err(e) = finish() {
         // The lease will run out and the job will be run again.
-        log::error!("job {}: could not record the outcome: {e}", job.id);
+        log::error!("job {job_id}: could not record the outcome: {e}");
     }
 }
 

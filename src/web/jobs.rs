@@ -36,10 +36,11 @@ pub struct JobView {
     pub requested_at: String,
     pub finished_at: String,
     pub requester: String,
-    pub download: Option<(i64, String, String)>,
+    /// (download path, file name, size).
+    pub downloads: Vec<(String, String, String)>,
 }
 
-fn view(r: JobRow) -> JobView {
+pub fn view(r: JobRow) -> JobView {
     let j = r.job;
     let (status, class) = match j.status.as_str() {
         q::QUEUED if j.attempts > 0 => ("待機中（再試行）", "queued"),
@@ -71,9 +72,17 @@ fn view(r: JobRow) -> JobView {
         requested_at: fmt_jst(&j.created_at),
         finished_at: fmt_jst_opt(&j.finished_at),
         requester: r.creator_name.unwrap_or_default(),
-        download: r
-            .artifact
-            .map(|a| (j.id, a.file_name, human_size(a.size_bytes))),
+        downloads: r
+            .artifacts
+            .into_iter()
+            .map(|a| {
+                (
+                    format!("/jobs/{}/files/{}", j.id, a.id),
+                    a.file_name,
+                    human_size(a.size_bytes),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -133,13 +142,31 @@ pub async fn list(
     })
 }
 
-/// The result of a finished job. Same visibility rule as the list.
+/// The result of a finished job (its first file). Same visibility rule as the list.
 pub async fn download(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+    send_file(auth, state, path.into_inner(), None).await
+}
+
+/// One file of a finished job (an export can make one zip per destination).
+pub async fn download_file(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (job, file) = path.into_inner();
+    send_file(auth, state, job, Some(file)).await
+}
+
+async fn send_file(
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: i64,
+    file: Option<i64>,
+) -> AppResult<HttpResponse> {
     let all = auth.can(Menu::Jobs);
     let actor = auth.actor();
     let (info, data) = blocking(&state, move |conn| {
@@ -149,7 +176,7 @@ pub async fn download(
         }
         let info = q::artifacts_of_job(conn, job.id)?
             .into_iter()
-            .next()
+            .find(|a| file.is_none_or(|f| a.id == f))
             .ok_or(AppError::NotFound)?;
         let data = q::artifact_data(conn, info.id)?;
         actor.record(

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod careplan;
 pub mod dates;
 pub mod error;
 pub mod form;
@@ -38,6 +39,7 @@ pub const SCREENS: &[Menu] = &[
     Menu::Staff,
     Menu::Recipients,
     Menu::Schedules,
+    Menu::CarePlanExchange,
     Menu::Jobs,
     Menu::Settings,
 ];
@@ -157,6 +159,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/schedules/{id}/{month}/table7",
             web::post().to(schedules::table7_choose),
         )
+        .route("/careplan", web::get().to(careplan::index))
+        .route("/careplan/export", web::get().to(careplan::list))
+        .route(
+            "/careplan/export/confirm",
+            web::post().to(careplan::confirm),
+        )
+        .route("/careplan/export/run", web::post().to(careplan::run))
         .route("/service-codes", web::get().to(service_codes::list))
         .route(
             "/service-codes/import",
@@ -164,6 +173,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/jobs", web::get().to(jobs::list))
         .route("/jobs/{id}/download", web::get().to(jobs::download))
+        .route(
+            "/jobs/{id}/files/{file}",
+            web::get().to(jobs::download_file),
+        )
         .route("/audit", web::get().to(audit::list))
         .route("/audit/export", web::post().to(audit::export))
         .route("/settings", web::get().to(settings::form))

@@ -2,7 +2,7 @@
 // headless with playwright-core, and prints "N passed, M failed".
 //   node tests/browser/run.mjs [path/to/tsunagi]
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,47 @@ await journey('helper sees its own lines and records actuals', async (page) => {
   await page.click('button:has-text("予定を実績へコピー")');
   const actual = await page.$$eval('input[name^="a_"]', (xs) => xs.filter((x) => x.value !== '').length);
   check(actual > 0, 'actuals copied from the plan');
+});
+
+// The export screen, end to end: search, confirm, the job, the download, our checker on the zip.
+async function exportAll(page, prefix, shot) {
+  await page.click('nav.side-menu >> text=ケアプラン連携');
+  await page.click('form.export-filters button:has-text("検索")');
+  await page.waitForSelector('table.export-list');
+  const selected = +(await page.textContent('[data-selected-count]'));
+  check(selected > 0, 'recipients are selected by default');
+  await page.screenshot({ path: join(tmpdir(), `tsunagi-${shot}-list.png`), fullPage: true });
+  // More than one page: take every recipient the search found.
+  if (await page.isVisible('input[name=all]')) await page.check('input[name=all]');
+  await page.click('form[action="/careplan/export/confirm"] button[type=submit]');
+  await page.waitForSelector('table.destinations');
+  await page.screenshot({ path: join(tmpdir(), `tsunagi-${shot}-confirm.png`), fullPage: true });
+  await page.click('button:has-text("OK")');
+  await page.waitForSelector('text=処理を受け付けました');
+  // The screen reloads itself while the job runs; the download link appears when it is done.
+  const link = '.recent-exports a:has-text("ダウンロード")';
+  await page.waitForSelector(link, { timeout: 60000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(link)]);
+  const name = download.suggestedFilename();
+  check(name.startsWith(prefix), `download name ${name}`);
+  const path = join(dir, name);
+  await download.saveAs(path);
+  const r = spawnSync(bin, ['csv', 'check', path], { encoding: 'utf8' });
+  check(r.status === 0, `the checker refused the zip: ${r.stdout}`);
+  check(/0 errors/.test(r.stdout), r.stdout);
+  return { selected, report: r.stdout };
+}
+
+await journey("kyotaku exports next month's 利用票 for all partners and the checker passes the zip", async (page) => {
+  await login(page, 'kyotaku');
+  const { report } = await exportAll(page, '利用票出力_1310100001_', 'export-plan');
+  check(report.includes('UPPLAN_') && report.includes('UPSIKYU_') && report.includes('UPHOSOKU_'), report);
+});
+
+await journey("helper exports last month's 実績 and the checker passes the zip", async (page) => {
+  await login(page, 'helper');
+  const { report } = await exportAll(page, '実績出力_1310100001_', 'export-actual');
+  check(report.includes('UPJSK_'), report);
 });
 
 await browser.close();

@@ -347,3 +347,49 @@ where
         }
     }
 }
+
+/// A recipient of the demo 居宅 with a 要介護1 certification over December 2026, using the
+/// demo's own 訪問介護 and 通所介護 (both 1級地), and no schedules yet.
+pub fn fresh_recipient(db: &TestDb) -> i64 {
+    use tsunagi::db::recipients as rq;
+    let mut c = db.conn();
+    let kyotaku = office_id(db, "1310100001", "43");
+    let homon = office_id(db, "1310100001", "11");
+    let day = office_id(db, "1310200002", "15");
+    let id = rq::create(
+        &mut c,
+        1,
+        &rq::RecipientFields {
+            code: "T0001".into(),
+            name: "試験 花子".into(),
+            kana: "しけん　はなこ".into(),
+            kana_row: "さ".into(),
+            gender: "2".into(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1940, 1, 1),
+            insurer_number: "131016".into(),
+            insurer_name: "千代田区".into(),
+            insured_number: "0000099999".into(),
+            burden_ratio: 1,
+            care_office_id: Some(kyotaku),
+            care_manager_id: Some(staff_id(db, "kyotaku")),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    rq::add_certification(
+        &mut c,
+        id,
+        &rq::CertificationFields {
+            status: "certified".into(),
+            care_level: "21".into(),
+            certified_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
+            valid_from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            valid_to: chrono::NaiveDate::from_ymd_opt(2027, 11, 30).unwrap(),
+            limit_units: Some(16765),
+        },
+    )
+    .unwrap();
+    rq::add_provider(&mut c, id, Some(homon), None, "11").unwrap();
+    rq::add_provider(&mut c, id, Some(day), None, "15").unwrap();
+    id
+}

@@ -1,0 +1,2 @@
+DROP TABLE staff_preferences;
+DROP TABLE export_history;

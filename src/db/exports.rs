@@ -1,0 +1,111 @@
+//! The export history: one row per recipient × destination × export, kept as evidence of what
+//! was sent (file names and hashes) and used by the export screen (出力日, "nothing changed",
+//! "certification changed", which destinations a delete goes to).
+
+use super::schema::{export_history as eh, staff};
+use super::{DbConnection, DbResult};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = eh)]
+pub struct ExportEntry {
+    pub id: i64,
+    pub office_id: i64,
+    pub recipient_id: i64,
+    pub data_kind: String,
+    pub is_delete: bool,
+    pub month: String,
+    pub plan_date: Option<NaiveDate>,
+    pub receiver_number: String,
+    pub receiver_type: String,
+    pub csv_version: String,
+    pub file_timestamp: String,
+    pub file_names: String,
+    pub file_hashes: String,
+    pub content_hash: String,
+    pub cert_hash: String,
+    pub job_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = eh)]
+pub struct NewExportEntry {
+    pub corporation_id: i64,
+    pub office_id: i64,
+    pub recipient_id: i64,
+    pub data_kind: String,
+    pub is_delete: bool,
+    pub month: String,
+    pub plan_date: Option<NaiveDate>,
+    pub receiver_number: String,
+    pub receiver_type: String,
+    pub csv_version: String,
+    pub file_timestamp: String,
+    pub file_names: String,
+    pub file_hashes: String,
+    pub content_hash: String,
+    pub cert_hash: String,
+    pub job_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Records the entries of one export (inside the caller's transaction).
+pub fn record(conn: &mut DbConnection, entries: &[NewExportEntry]) -> DbResult<()> {
+    // One row at a time: batch inserts are not portable across the two backends in diesel's
+    // MultiConnection; the caller's transaction keeps this fast.
+    for e in entries {
+        diesel::insert_into(eh::table).values(e).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Every entry of an office, data kind (plan / careplan / actual, deletes included) and month
+/// for these recipients (all when `recipient_ids` is `None`), oldest first.
+pub fn of_month(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    data_kind: &str,
+    month: &str,
+    recipient_ids: Option<&[i64]>,
+) -> DbResult<Vec<ExportEntry>> {
+    let mut q = eh::table
+        .filter(eh::corporation_id.eq(corporation_id))
+        .filter(eh::office_id.eq(office_id))
+        .filter(eh::data_kind.eq(data_kind))
+        .filter(eh::month.eq(month))
+        .into_boxed();
+    if let Some(ids) = recipient_ids {
+        q = q.filter(eh::recipient_id.eq_any(ids.to_vec()));
+    }
+    Ok(q.order(eh::id)
+        .select(ExportEntry::as_select())
+        .load(conn)?)
+}
+
+/// A recipient's history (newest first) with the staff member's name, for evidence.
+pub fn of_recipient(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    recipient_id: i64,
+) -> DbResult<Vec<(ExportEntry, Option<String>)>> {
+    Ok(eh::table
+        .left_join(staff::table)
+        .filter(eh::corporation_id.eq(corporation_id))
+        .filter(eh::recipient_id.eq(recipient_id))
+        .order(eh::id.desc())
+        .select((ExportEntry::as_select(), staff::name.nullable()))
+        .load(conn)?)
+}
+
+/// How many entries a job recorded (the job is idempotent: a rerun records nothing new).
+pub fn count_of_job(conn: &mut DbConnection, job_id: i64) -> DbResult<i64> {
+    Ok(eh::table
+        .filter(eh::job_id.eq(job_id))
+        .count()
+        .get_result(conn)?)
+}

@@ -1,0 +1,460 @@
+//! 利用票: UPPLAN + UPSIKYU + UPHOSOKU (提供年月) per destination provider.
+
+use super::*;
+
+pub(crate) struct RecipientMonth {
+    recipient: Recipient,
+    insurer: InsurerNumber,
+    insured: InsuredNumber,
+    care_manager: String,
+    lines: Vec<ScheduleLine>,
+    days: Vec<ScheduleDay>,
+    table7: Table7,
+}
+
+/// Loads a recipient's month and checks what would block the export.
+pub(crate) fn load_recipient(
+    conn: &mut DbConnection,
+    corp: i64,
+    recipient: Recipient,
+    m: ServiceMonth,
+) -> Result<Result<RecipientMonth, Blocker>, AppError> {
+    let block = |ja: &str, en: &str| Blocker {
+        recipient_id: recipient.id,
+        message_ja: ja.to_string(),
+        message_en: en.to_string(),
+    };
+    let (Ok(insurer), Ok(insured)) = (
+        InsurerNumber::parse(&recipient.insurer_number),
+        InsuredNumber::parse(&recipient.insured_number),
+    ) else {
+        return Ok(Err(block(
+            "保険者番号または被保険者番号がありません。",
+            "no insurer or insured number",
+        )));
+    };
+    let first = m.first_day();
+    let last = NaiveDate::from_ymd_opt(first.year(), first.month(), m.days()).unwrap_or(first);
+    let certs = db::recipients::certifications_of(conn, recipient.id)?;
+    if !certs.iter().any(|c| c.overlaps(first, last)) {
+        return Ok(Err(block(
+            "この月に有効な認定情報がありません。",
+            "no certification covers the month",
+        )));
+    }
+    if let Some(b) = unencodable_blocker(&recipient) {
+        return Ok(Err(b));
+    }
+    let lines: Vec<ScheduleLine> = sq::lines_for(conn, recipient.id, &m.yyyymm())?
+        .into_iter()
+        .filter(|l| ServiceType::parse(&l.provider_type).is_ok_and(|t| t.is_exchange_target()))
+        .collect();
+    let days = sq::days_for(conn, &lines.iter().map(|l| l.id).collect::<Vec<_>>())?;
+    let table7 = match compute_table7(conn, corp, &recipient, m, Basis::Plan) {
+        Ok((t, _)) => t,
+        Err(AppError::BadRequest(msg)) => {
+            return Ok(Err(block(
+                &msg,
+                "the 第7表 cannot be computed (unknown service code)",
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    let care_manager = match recipient.care_manager_id {
+        Some(id) => db::staff::find_by_id(conn, id)?
+            .map(|s| s.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(Ok(RecipientMonth {
+        recipient,
+        insurer,
+        insured,
+        care_manager,
+        lines,
+        days,
+        table7,
+    }))
+}
+
+pub(crate) fn schedule_records(
+    rm: &RecipientMonth,
+    care_office: &OfficeNumber,
+    m: ServiceMonth,
+    today: NaiveDate,
+) -> Vec<Record> {
+    let head = ScheduleHead {
+        keys: (rm.insurer, rm.insured),
+        month: m,
+        today,
+        plan_office: Some(care_office.clone()),
+        care_manager: &rm.care_manager,
+        updater: care_office,
+    };
+    let mut out = Vec::new();
+    for l in &rm.lines {
+        // Rate codes carry no units of their own: write the units the 第7表 computed.
+        let units = if l.units > 0 {
+            l.units as u32
+        } else {
+            OfficeNumber::parse(&l.provider_number)
+                .ok()
+                .and_then(|p| rm.table7.detail_of(&p, &l.service_code))
+                .map(|r| r.units.max(0) as u32)
+                .unwrap_or(0)
+        };
+        let days = rm
+            .days
+            .iter()
+            .filter(|d| d.line_id == l.id && d.plan_count > 0);
+        out.extend(days.filter_map(|d| {
+            let entry = DayEntry {
+                day: d.day,
+                count: d.plan_count,
+                start: &l.start_time,
+                end: &l.end_time,
+                units,
+            };
+            schedule_record(&head, l, entry)
+        }));
+    }
+    out
+}
+
+pub(crate) fn benefit_records(
+    rm: &RecipientMonth,
+    care_office: &OfficeNumber,
+    m: ServiceMonth,
+    today: NaiveDate,
+) -> Vec<Record> {
+    rm.table7
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let provider = OfficeNumber::parse(&r.office_number).ok()?;
+            // 福祉用具 detail rows repeat the product codes of their 第6表 line.
+            let line = (r.kind == RowKind::Detail)
+                .then(|| {
+                    rm.lines.iter().find(|l| {
+                        l.provider_number == r.office_number
+                            && l.service_code == r.service_code.as_str()
+                    })
+                })
+                .flatten();
+            Some(Record::Benefit(Box::new(Benefit {
+                csv_version: CsvVersion::DEFAULT,
+                insurer: rm.insurer,
+                insured: rm.insured,
+                created_on: today,
+                month: m,
+                provider_name: r.office_name.clone(),
+                provider,
+                satellite: r.satellite.clone(),
+                service_code: r.service_code,
+                tais_code: line.and_then(|l| non_empty(&l.tais_code)),
+                notification_code: line.and_then(|l| non_empty(&l.notification_code)),
+                equipment_name: line.map(|l| l.equipment_name.clone()).unwrap_or_default(),
+                units: if r.kind == RowKind::Detail {
+                    r.units.max(0) as u32
+                } else {
+                    0
+                },
+                discount_rate: r.discount_rate_percent,
+                discounted_units: u(r.discounted_units),
+                count: r.count.unwrap_or(0),
+                service_units: u(Some(r.service_units)),
+                benefit_units: u(r.benefit_managed_units),
+                type_limit_over: u(r.type_over_units),
+                type_limit_within: u(r.type_within_units),
+                limit_over: u(r.over_limit_units),
+                limit_within: u(r.within_limit_units),
+                unit_price: r.unit_price.map(|p| UnitPrice(p.hundredths())),
+                total_cost: u(r.total_cost),
+                benefit_rate: r.benefit_rate_percent,
+                claim: u(r.claim_amount),
+                fixed_copay_unit: u(r.fixed_copay_unit_amount),
+                copay: u(r.copay),
+                copay_full: u(r.full_copay),
+                short_stay_days_before: None,
+                short_stay_days_planned: None,
+                short_stay_days_cumulative: None,
+                over_30_days: false,
+                office_code: Some("9999999999".into()),
+                operator_code: Some("9999999999".into()),
+                updater: Some(care_office.clone()),
+                identifier: String::new(),
+            })))
+        })
+        .collect()
+}
+
+pub(crate) fn supplement_record(
+    conn: &mut DbConnection,
+    rm: &RecipientMonth,
+    care_office: &OfficeNumber,
+    m: ServiceMonth,
+) -> db::DbResult<Record> {
+    supplement_for(
+        conn,
+        &rm.recipient,
+        (rm.insurer, rm.insured),
+        care_office,
+        m,
+        DateOrZero::Zero,
+        MonthOrZero::Month(m),
+        u(Some(rm.table7.over_limit_units)),
+    )
+}
+
+/// 利用者補足情報 of a recipient: in a 利用票 set keyed by the month (作成日 `00000000`), in a
+/// 計画書 set keyed by the plan date (対象年月 `000000`). The certification is the one in
+/// effect for the month (the heavier level when two overlap).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn supplement_for(
+    conn: &mut DbConnection,
+    r: &Recipient,
+    keys: (InsurerNumber, InsuredNumber),
+    care_office: &OfficeNumber,
+    m: ServiceMonth,
+    plan_date: DateOrZero,
+    month: MonthOrZero,
+    total_over: Option<u32>,
+) -> db::DbResult<Record> {
+    let first = m.first_day();
+    let last = last_day(m);
+    let certs: Vec<_> = db::recipients::certifications_of(conn, r.id)?
+        .into_iter()
+        .filter(|c| c.overlaps(first, last))
+        .collect();
+    // The heavier level applies to the month (certifications_of is newest first).
+    let levels: Vec<CareLevel> = certs
+        .iter()
+        .filter_map(|c| CareLevel::parse(&c.care_level).ok())
+        .collect();
+    let level = crate::domain::care_limit::heavier_level(&levels);
+    let cert = certs
+        .iter()
+        .find(|c| Some(c.care_level.as_str()) == level.map(|l| l.code()))
+        .or(certs.first());
+    let (postal, phone) = (non_empty(&r.postcode), non_empty(&r.phone));
+    Ok(Record::Supplement(Box::new(Supplement {
+        csv_version: CsvVersion::DEFAULT,
+        insurer: keys.0,
+        insured: keys.1,
+        plan_date,
+        name_kana: katakana(&r.kana),
+        name: r.name.clone(),
+        sex: crate::domain::Sex::from_code(&r.gender),
+        birth_date: r.birth_date,
+        postal_code: postal,
+        address1: r.address.clone(),
+        address2: String::new(),
+        phone,
+        certified_on: cert.and_then(|c| c.certified_on),
+        limit_from: cert.map(|c| c.valid_from),
+        limit_to: cert.map(|c| c.valid_to),
+        certification_status: cert.map(|c| {
+            if c.status == "applying" {
+                crate::domain::CertificationStatus::Applying
+            } else {
+                crate::domain::CertificationStatus::Certified
+            }
+        }),
+        care_level_changed_on: None,
+        care_level: level,
+        limit_units: level.and_then(crate::domain::care_limit::monthly_limit),
+        slot1_type: None,
+        slot1_limit: None,
+        slot1_total: None,
+        slot1_over: None,
+        slot2_type: None,
+        slot2_limit: None,
+        slot2_total: None,
+        slot2_over: None,
+        slot3_type: None,
+        slot3_limit: None,
+        slot3_total: None,
+        slot3_over: None,
+        slot4_type: None,
+        slot4_limit: None,
+        slot4_total: None,
+        slot4_over: None,
+        slot5_type: None,
+        slot5_limit: None,
+        slot5_total: None,
+        slot5_over: None,
+        slot6_type: None,
+        slot6_limit: None,
+        slot6_total: None,
+        slot6_over: None,
+        slot7_type: None,
+        slot7_limit: None,
+        slot7_total: None,
+        slot7_over: None,
+        slot8_type: None,
+        slot8_limit: None,
+        slot8_total: None,
+        slot8_over: None,
+        slot9_type: None,
+        slot9_limit: None,
+        slot9_total: None,
+        slot9_over: None,
+        total_over,
+        short_stay_days_before: None,
+        short_stay_days_cumulative: None,
+        previous_care_level: None,
+        consent_office: None,
+        updater: Some(care_office.clone()),
+        identifier: String::new(),
+        month,
+    })))
+}
+
+/// 利用者氏名フリガナ: our kana is stored in hiragana; the forms use katakana.
+pub(crate) fn katakana(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// A recipient's 利用票 records, built once and copied into every destination's set.
+pub struct PlanRecords {
+    pub recipient_id: i64,
+    /// (number, type, name) of every provider on the recipient's lines.
+    pub destinations: Vec<(String, String, String)>,
+    pub plan: Vec<Record>,
+    pub benefit: Vec<Record>,
+    pub supplement: Record,
+    pub member: Member,
+}
+
+/// One recipient's 利用票 records for the month (`None` when nothing is planned for the
+/// exchange), or why they cannot be exported.
+pub fn plan_records_for(
+    conn: &mut DbConnection,
+    corp: i64,
+    sender: &OfficeNumber,
+    r: Recipient,
+    m: ServiceMonth,
+    today: NaiveDate,
+) -> Result<Result<Option<PlanRecords>, Blocker>, AppError> {
+    let rm = match load_recipient(conn, corp, r, m)? {
+        Ok(rm) if !rm.lines.is_empty() => rm,
+        Ok(_) => return Ok(Ok(None)),
+        Err(b) => return Ok(Err(b)),
+    };
+    let plan = schedule_records(&rm, sender, m, today);
+    let benefit = benefit_records(&rm, sender, m, today);
+    let supplement = supplement_record(conn, &rm, sender, m)?;
+    let mut destinations: Vec<(String, String, String)> = Vec::new();
+    for l in &rm.lines {
+        if !destinations
+            .iter()
+            .any(|d| d.0 == l.provider_number && d.1 == l.provider_type)
+        {
+            destinations.push((
+                l.provider_number.clone(),
+                l.provider_type.clone(),
+                l.provider_name.clone(),
+            ));
+        }
+    }
+    let member = Member {
+        recipient_id: rm.recipient.id,
+        content_hash: content_hash(plan.iter().chain(&benefit).chain([&supplement])),
+        cert_hash: cert_hash(&supplement),
+        plan_date: None,
+    };
+    Ok(Ok(Some(PlanRecords {
+        recipient_id: rm.recipient.id,
+        destinations,
+        plan,
+        benefit,
+        supplement,
+        member,
+    })))
+}
+
+/// Builds the 利用票 sets of a 居宅 for a month and these recipients (all of the office's
+/// when `only` is empty). `now` is naive JST: it dates the records and names the files.
+pub fn build_plan_sets(
+    conn: &mut DbConnection,
+    care_office: &Office,
+    m: ServiceMonth,
+    only: &[i64],
+    version_override: Option<CsvVersion>,
+    now: NaiveDateTime,
+    progress: &mut Progress<'_>,
+) -> Result<ExportResult, AppError> {
+    let corp = care_office.corporation_id;
+    let sender = OfficeNumber::parse(&care_office.office_number)
+        .map_err(|e| AppError::BadRequest(e.message_ja))?;
+    let rows = db::recipients::all_of_office(conn, corp, care_office.id, m.first_day())?;
+    let mut result = ExportResult::default();
+    let today = now.date();
+    let mut built: Vec<PlanRecords> = Vec::new();
+    let total = rows.len();
+    for (i, row) in rows.into_iter().enumerate() {
+        if i % 20 == 0 {
+            progress(i, total)?;
+        }
+        let r = row.recipient;
+        if r.care_office_id != Some(care_office.id) || (!only.is_empty() && !only.contains(&r.id)) {
+            continue;
+        }
+        match plan_records_for(conn, corp, &sender, r, m, today)? {
+            Ok(Some(b)) => built.push(b),
+            Ok(None) => {}
+            Err(b) => result.blocked.push(b),
+        }
+    }
+    // Destinations: every provider (number + type) of the recipients.
+    let receivers = receivers(
+        conn,
+        corp,
+        built.iter().map(|b| &b.destinations),
+        version_override,
+        now,
+    )?;
+    for rc in receivers {
+        let members: Vec<&PlanRecords> =
+            built.iter().filter(|b| rc.among(&b.destinations)).collect();
+        let (mut plan, mut benefit, mut supplement) = (Vec::new(), Vec::new(), Vec::new());
+        for b in &members {
+            plan.extend(b.plan.iter().cloned());
+            benefit.extend(b.benefit.iter().cloned());
+            supplement.push(b.supplement.clone());
+        }
+        let name_of = |kind| FileName {
+            kind,
+            month: Some(m),
+            sender: sender.clone(),
+            sender_type: Some(care_office.service_type.clone()),
+            receiver: rc.office.clone(),
+            receiver_type: Some(rc.stype.clone()),
+            timestamp: rc.timestamp.clone(),
+        };
+        let files = vec![
+            write_file(&name_of(FileKind::Upplan), &plan, rc.version),
+            write_file(&name_of(FileKind::Upsikyu), &benefit, rc.version),
+            write_file(&name_of(FileKind::Uphosoku), &supplement, rc.version),
+        ];
+        debug_assert!(
+            members
+                .iter()
+                .all(|b| b.recipient_id == b.member.recipient_id)
+        );
+        result.sets.push(ExportSet {
+            receiver: rc.number.clone(),
+            receiver_type: rc.stype.clone(),
+            receiver_name: rc.name.clone(),
+            version: rc.version,
+            members: members.iter().map(|b| b.member.clone()).collect(),
+            files,
+        });
+    }
+    Ok(result)
+}

@@ -205,6 +205,89 @@ fn export_command_writes_checked_zips() {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
+    // 計画書: UP1KYO + UP2KYO + UP3KYO + UPHOSOKU 000000, passing the checker.
+    let o = tsunagi(&[
+        "export",
+        "--office",
+        "1310100001:43",
+        "--month",
+        &month,
+        "--data",
+        "careplan",
+        "--database-url",
+        &db.url,
+        "--out",
+        dir,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let zip = s["zips"][0].as_str().unwrap().to_string();
+    assert!(zip.starts_with("計画書出力_1310100001_"), "{zip}");
+    assert!(
+        s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.as_str().unwrap().starts_with("UPHOSOKU_000000_"))
+    );
+    let check = tsunagi(&["csv", "check", &format!("{dir}/{zip}")]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // The command line records the export history like the job does; a withdrawn provider then
+    // gets a DLTPLAN from `--delete`.
+    let recipient = {
+        let mut c = db.conn();
+        let hist: Vec<tsunagi::db::exports::ExportEntry> = tsunagi::db::exports::of_month(
+            &mut c,
+            1,
+            common::office_id(&db, "1310100001", "43"),
+            "plan",
+            &month,
+            None,
+        )
+        .unwrap();
+        assert!(!hist.is_empty(), "the history is recorded");
+        let e = hist
+            .iter()
+            .find(|e| e.receiver_type == "15")
+            .unwrap()
+            .clone();
+        for l in tsunagi::db::schedules::lines_for(&mut c, e.recipient_id, &month).unwrap() {
+            if l.provider_type == "15" {
+                tsunagi::db::schedules::delete_line(&mut c, e.recipient_id, l.id).unwrap();
+            }
+        }
+        e.recipient_id
+    };
+    let del = tempfile::tempdir().unwrap();
+    let o = tsunagi(&[
+        "export",
+        "--office",
+        "1310100001:43",
+        "--month",
+        &month,
+        "--delete",
+        "--database-url",
+        &db.url,
+        "--out",
+        del.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        s["recipients"], 1,
+        "only the withdrawn recipient ({recipient})"
+    );
+    assert!(
+        s["files"][0].as_str().unwrap().starts_with("DLTPLAN_"),
+        "{s}"
+    );
     // Wrong kind for the office, and an unknown office, are refused plainly.
     let o = tsunagi(&[
         "export",

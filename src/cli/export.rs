@@ -1,12 +1,13 @@
-//! `tsunagi export`: the exchange's files for a month, written into a folder as zips (the same
-//! builders the export screen's job uses). Messages are English.
+//! `tsunagi export`: the exchange's files for a month, written into a folder as zips, with the
+//! export screen's code (`exchange::export::run`) and the job's record (history + audit).
+//! Messages are English.
 
 use crate::db::{self, Db};
 use crate::domain::{OfficeNumber, ServiceMonth, ServiceType};
 use crate::exchange::export::{
-    ExportResult, build_actual_sets, build_plan_sets, no_progress, zip_files,
+    self as ex, DataKind, ExportRequest, SpecChoice, is_care_office, no_progress,
 };
-use crate::standard::{CsvVersion, Severity};
+use crate::jobs::export_zip::{ExportAudit, record};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -14,8 +15,20 @@ use std::path::PathBuf;
 pub enum ExportData {
     /// 居宅: 利用票 (第6表 + 第7表 + 利用者補足情報) for every destination.
     Plan,
+    /// 居宅: 居宅サービス計画書 (第1/2/3表 + 利用者補足情報) for every provider.
+    Careplan,
     /// Provider: 実績 (UPJSK) for every destination 居宅.
     Actual,
+}
+
+impl ExportData {
+    fn kind(self) -> DataKind {
+        match self {
+            ExportData::Plan => DataKind::Plan,
+            ExportData::Careplan => DataKind::Careplan,
+            ExportData::Actual => DataKind::Actual,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -34,6 +47,9 @@ pub struct ExportArgs {
     pub month: String,
     #[arg(long, value_enum, default_value = "plan")]
     pub data: ExportData,
+    /// 削除出力: DLTPLAN / DLT1KYO / DLTJSK for destinations sent before and no longer planned.
+    #[arg(long)]
+    pub delete: bool,
     /// Force a CSV version for every destination (default: what each partner reads).
     #[arg(long, value_enum)]
     pub spec: Option<Spec>,
@@ -95,22 +111,20 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let office = find_office(&mut conn, &args.office)?;
     let month = ServiceMonth::parse(&args.month).map_err(|e| e.message_en)?;
-    let care_management =
-        ServiceType::parse(&office.service_type).is_ok_and(|t| t.is_care_management());
-    match (args.data, care_management) {
-        (ExportData::Plan, false) => {
-            return Err(format!(
+    let care_management = is_care_office(&office);
+    let data = args.data.kind();
+    if data.sent_by_care_office() != care_management {
+        return Err(if care_management {
+            format!(
+                "{} is a care-management office: it sends 利用票 (--data plan) or 計画書 (--data careplan)",
+                args.office
+            )
+        } else {
+            format!(
                 "{} is not a care-management office (43/46): it sends 実績 (--data actual)",
                 args.office
-            ));
-        }
-        (ExportData::Actual, true) => {
-            return Err(format!(
-                "{} is a care-management office: it sends 利用票 (--data plan)",
-                args.office
-            ));
-        }
-        _ => {}
+            )
+        });
     }
     let mut only = Vec::new();
     for code in &args.recipients {
@@ -125,108 +139,88 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         only.push(id.ok_or_else(|| format!("no recipient with code {code} in this corporation"))?);
     }
-    let version = args.spec.map(|s| {
-        if s == Spec::V3 {
-            CsvVersion::V202208
-        } else {
-            CsvVersion::V202407
-        }
-    });
+    let request = ExportRequest {
+        office_id: office.id,
+        month: month.yyyymm(),
+        data,
+        delete: args.delete,
+        recipients: only,
+        destinations: Vec::new(),
+        spec: match args.spec {
+            None => SpecChoice::Partner,
+            Some(Spec::V4) => SpecChoice::V4,
+            Some(Spec::V3) => SpecChoice::V3,
+        },
+        split: args.split,
+    };
     let now = (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc();
-    let result: ExportResult = match args.data {
-        ExportData::Plan => build_plan_sets(
-            &mut conn,
-            &office,
-            month,
-            &only,
-            version,
-            now,
-            &mut no_progress,
-        ),
-        ExportData::Actual => build_actual_sets(
-            &mut conn,
-            &office,
-            month,
-            &only,
-            version,
-            now,
-            &mut no_progress,
-        ),
-    }
-    .map_err(|e| format!("{e:?}"))?;
-    let mut errors = Vec::new();
-    let mut warnings = 0;
-    for set in &result.sets {
-        for f in &set.files {
-            for x in &f.findings {
-                match x.severity {
-                    Severity::Error => errors.push(format!("{}: {}", f.name, x.message_en)),
-                    Severity::Warning => warnings += 1,
-                }
-            }
-        }
-    }
-    if !errors.is_empty() {
+    let outcome = ex::run(
+        &mut conn,
+        office.corporation_id,
+        &request,
+        now,
+        None,
+        None,
+        &mut no_progress,
+    )
+    .map_err(|e| format!("the export failed: {e:?}"))?;
+    if !outcome.errors.is_empty() {
+        let lines: Vec<String> = outcome
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.file, e.message_en))
+            .collect();
         return Err(format!(
             "the files did not pass the checker; nothing was written:\n  {}",
-            errors.join("\n  ")
+            lines.join("\n  ")
         ));
     }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    let label = if args.data == ExportData::Plan {
-        "利用票出力"
-    } else {
-        "実績出力"
-    };
-    let stamp = now.format("%Y%m%d%H%M%S");
-    let mut zips = Vec::new();
-    if result.sets.is_empty() {
-        // Nothing to send: say so, write nothing.
-    } else if args.split {
-        for set in &result.sets {
-            let name = format!(
-                "{label}_{}_{}_{}_{}_{stamp}.zip",
-                office.office_number,
-                month.yyyymm(),
-                set.receiver,
-                set.receiver_type
-            );
-            let bytes = zip_files(&set.files).map_err(|e| e.to_string())?;
-            std::fs::write(args.out.join(&name), bytes).map_err(|e| e.to_string())?;
-            zips.push(name);
-        }
-    } else {
-        let name = format!(
-            "{label}_{}_{}_{stamp}.zip",
-            office.office_number,
-            month.yyyymm()
-        );
-        let bytes = zip_files(result.sets.iter().flat_map(|s| s.files.iter()))
-            .map_err(|e| e.to_string())?;
-        std::fs::write(args.out.join(&name), bytes).map_err(|e| e.to_string())?;
-        zips.push(name);
+    for z in &outcome.zips {
+        std::fs::write(args.out.join(&z.name), &z.bytes)
+            .map_err(|e| format!("cannot write {}: {e}", args.out.join(&z.name).display()))?;
     }
-    let files: Vec<&str> = result
-        .sets
+    let zips: Vec<&str> = outcome.zips.iter().map(|z| z.name.as_str()).collect();
+    let detail = format!(
+        "{} {} 事業所番号 {}（コマンドライン）{}",
+        data.zip_label(args.delete),
+        month.yyyymm(),
+        office.office_number,
+        zips.join("、")
+    );
+    if !outcome.history.is_empty() {
+        let audit = ExportAudit {
+            corporation_id: office.corporation_id,
+            office_id: office.id,
+            staff_id: None,
+            login_id: "(command line)".into(),
+            client_addr: "command line".into(),
+            detail,
+        };
+        db::dialect::write_transaction(&mut conn, |c| record(c, &outcome.history, &audit))
+            .map_err(|e| {
+                format!("the files were written but the history could not be recorded: {e}")
+            })?;
+    }
+    let sets = &outcome.result.sets;
+    let files: Vec<&str> = sets
         .iter()
         .flat_map(|s| s.files.iter().map(|f| f.name.as_str()))
         .collect();
-    let mut recipients: Vec<i64> = result.sets.iter().flat_map(|s| s.recipient_ids()).collect();
-    recipients.sort();
-    recipients.dedup();
+    let recipients = outcome.recipient_count();
     if args.json {
         let summary = serde_json::json!({
             "zips": zips,
             "files": files,
-            "sets": result.sets.iter().map(|s| serde_json::json!({
+            "sets": sets.iter().map(|s| serde_json::json!({
                 "receiver": s.receiver, "receiver_type": s.receiver_type, "receiver_name": s.receiver_name,
                 "version": s.version.code(), "recipients": s.members.len(),
                 "files": s.files.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
-            "recipients": recipients.len(),
-            "warnings": warnings,
-            "blocked": result.blocked.iter().map(|b| serde_json::json!({"recipient_id": b.recipient_id, "reason": b.message_en})).collect::<Vec<_>>(),
+            "recipients": recipients,
+            "warnings": outcome.warnings.len(),
+            "blocked": outcome.result.blocked.iter().map(|b| serde_json::json!({"recipient_id": b.recipient_id, "reason": b.message_en})).collect::<Vec<_>>(),
         });
         println!(
             "{}",
@@ -235,13 +229,13 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     } else {
         println!(
             "{} set(s), {} file(s), {} recipient(s), {} warning(s); {} recipient(s) blocked.",
-            result.sets.len(),
+            sets.len(),
             files.len(),
-            recipients.len(),
-            warnings,
-            result.blocked.len()
+            recipients,
+            outcome.warnings.len(),
+            outcome.result.blocked.len()
         );
-        for b in &result.blocked {
+        for b in &outcome.result.blocked {
             println!("  blocked: recipient {}: {}", b.recipient_id, b.message_en);
         }
         for z in &zips {

@@ -67,6 +67,18 @@ pub fn run(ctx: &JobContext<'_>, p: Payload) -> Result<JobOutput, JobError> {
         &mut progress,
     )
     .map_err(job_error)?;
+    if !outcome.errors.is_empty() {
+        let list: Vec<String> = outcome
+            .errors
+            .iter()
+            .take(20)
+            .map(|e| format!("{}: {}", e.file, e.message_ja))
+            .collect();
+        return Err(JobError::permanent(format!(
+            "作成したファイルが標準仕様のチェックを通らなかったため、出力を中止しました。{}",
+            list.join(" / ")
+        )));
+    }
     let sets = outcome.result.sets.len();
     let recipients = outcome.recipient_count();
     let blocked = outcome.result.blocked.len();
@@ -109,25 +121,49 @@ pub fn run(ctx: &JobContext<'_>, p: Payload) -> Result<JobOutput, JobError> {
             .join("、")
     );
     let history = outcome.history;
-    let (corp, office, staff) = (job.corporation_id, job.office_id, job.created_by);
-    let (login_id, client_addr) = (p.login_id, p.client_addr);
+    let entry = ExportAudit {
+        corporation_id: job.corporation_id,
+        office_id: job.office_id,
+        staff_id: job.created_by,
+        login_id: p.login_id,
+        client_addr: p.client_addr,
+        detail,
+    };
     Ok(JobOutput {
         summary,
         artifacts,
-        record: Some(Box::new(move |conn| {
-            crate::db::exports::record(conn, &history)?;
-            audit::record(
-                conn,
-                &audit::NewEntry {
-                    corporation_id: Some(corp),
-                    office_id: Some(office),
-                    staff_id: staff,
-                    login_id: &login_id,
-                    action: Action::CarePlanExported,
-                    detail: &detail,
-                    client_addr: &client_addr,
-                },
-            )
-        })),
+        record: Some(Box::new(move |conn| record(conn, &history, &entry))),
     })
+}
+
+/// Who exported what, for the audit log.
+pub struct ExportAudit {
+    pub corporation_id: i64,
+    pub office_id: i64,
+    pub staff_id: Option<i64>,
+    pub login_id: String,
+    pub client_addr: String,
+    pub detail: String,
+}
+
+/// Records an export: its history rows and one audit entry (the job runs this in the
+/// transaction that marks it done; the command line in its own transaction).
+pub fn record(
+    conn: &mut crate::db::DbConnection,
+    history: &[crate::db::exports::NewExportEntry],
+    entry: &ExportAudit,
+) -> crate::db::DbResult<()> {
+    crate::db::exports::record(conn, history)?;
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            corporation_id: Some(entry.corporation_id),
+            office_id: Some(entry.office_id),
+            staff_id: entry.staff_id,
+            login_id: &entry.login_id,
+            action: Action::CarePlanExported,
+            detail: &entry.detail,
+            client_addr: &entry.client_addr,
+        },
+    )
 }

@@ -518,6 +518,17 @@ pub struct ExportOutcome {
     pub history: Vec<NewExportEntry>,
     /// Warning findings in the written files (e.g. characters replaced by 〓).
     pub warnings: Vec<String>,
+    /// Error findings of our own checker in the written files: when there is any, the export
+    /// is refused (no zips, no history).
+    pub errors: Vec<WrittenError>,
+}
+
+/// An error finding in a file we wrote.
+#[derive(Debug, Clone)]
+pub struct WrittenError {
+    pub file: String,
+    pub message_ja: String,
+    pub message_en: String,
 }
 
 impl ExportOutcome {
@@ -544,7 +555,7 @@ pub fn is_care_office(office: &Office) -> bool {
 }
 
 /// Runs an export: builds the sets, refuses the whole export when any written file has an
-/// error finding, zips them (一括: one zip; 個別: one per destination) and prepares the history.
+/// error finding (`errors`, no zips), zips them (一括: one zip; 個別: one per destination) and prepares the history.
 /// `now` (naive JST) dates the records and names the files; the job passes its request time,
 /// so running the same job twice writes the same bytes.
 pub fn run(
@@ -589,20 +600,27 @@ pub fn run(
     for set in &result.sets {
         for f in &set.files {
             for x in &f.findings {
-                let line = format!("{}: {}", f.name, x.message_ja);
                 match x.severity {
-                    Severity::Error => errors.push(line),
-                    Severity::Warning => warnings.push(line),
+                    Severity::Error => errors.push(WrittenError {
+                        file: f.name.clone(),
+                        message_ja: x.message_ja.clone(),
+                        message_en: x.message_en.clone(),
+                    }),
+                    Severity::Warning => warnings.push(format!("{}: {}", f.name, x.message_ja)),
                 }
             }
         }
     }
     if !errors.is_empty() {
-        errors.truncate(20);
-        return Err(AppError::BadRequest(format!(
-            "作成したファイルが標準仕様のチェックを通らなかったため、出力を中止しました。{}",
-            errors.join(" / ")
-        )));
+        // Nothing is handed out or recorded: a file that fails our checker must not be sent.
+        return Ok(ExportOutcome {
+            office,
+            result,
+            zips: Vec::new(),
+            history: Vec::new(),
+            warnings,
+            errors,
+        });
     }
     let label = req.data.zip_label(req.delete);
     let stamp = now.format("%Y%m%d%H%M%S");
@@ -672,5 +690,6 @@ pub fn run(
         zips,
         history,
         warnings,
+        errors,
     })
 }

@@ -155,36 +155,75 @@ fn main() {
         .unwrap()
         .and_hms_opt(9, 0, 0)
         .unwrap();
-    for run in 1..=2 {
-        let t = Instant::now();
-        let result = tsunagi::exchange::export::build_plan_sets(
-            &mut conn,
-            &office,
-            month,
-            &[],
-            None,
-            now,
-            &mut tsunagi::exchange::export::no_progress,
-        )
+    let request = tsunagi::exchange::export::ExportRequest {
+        office_id: office.id,
+        month: month.yyyymm(),
+        data: tsunagi::exchange::export::DataKind::Plan,
+        delete: false,
+        recipients: Vec::new(),
+        destinations: Vec::new(),
+        spec: tsunagi::exchange::export::SpecChoice::Partner,
+        split: false,
+    };
+    // The builder alone (build every set, write, re-check, zip).
+    let t = Instant::now();
+    let outcome = tsunagi::exchange::export::run(
+        &mut conn,
+        office.corporation_id,
+        &request,
+        now,
+        None,
+        None,
+        &mut tsunagi::exchange::export::no_progress,
+    )
+    .unwrap();
+    let records: usize = outcome
+        .result
+        .sets
+        .iter()
+        .flat_map(|s| s.files.iter())
+        .map(|f| f.bytes.iter().filter(|b| **b == b'\n').count())
+        .sum();
+    println!(
+        "exchange::export::run: {} sets, {records} records, {} recipients, {:.2} s ({} KB zip); peak RSS {:.0} MB",
+        outcome.result.sets.len(),
+        outcome.recipient_count(),
+        t.elapsed().as_secs_f64(),
+        outcome.zips.iter().map(|z| z.bytes.len()).sum::<usize>() / 1024,
+        peak_rss_mb()
+    );
+    drop(outcome);
+    // The whole job as the screen queues it: claim, build, zip, store the zip, record the
+    // history (one row per recipient × destination) and the audit entry.
+    let staff = db::staff::find_by_login_id(&mut conn, "kyotaku")
+        .unwrap()
         .unwrap();
-        let built = t.elapsed();
-        let zip =
-            tsunagi::exchange::export::zip_files(result.sets.iter().flat_map(|s| s.files.iter()))
-                .unwrap();
-        let total = t.elapsed();
-        let records: usize = result
-            .sets
-            .iter()
-            .flat_map(|s| s.files.iter())
-            .map(|f| f.bytes.iter().filter(|b| **b == b'\n').count())
-            .sum();
+    let actor = tsunagi::auth::session::Actor {
+        corporation_id: office.corporation_id,
+        office_id: office.id,
+        staff_id: staff.id,
+        login_id: staff.login_id.clone(),
+        client_addr: "bench".into(),
+    };
+    for run in 1..=2 {
+        let payload = tsunagi::jobs::export_zip::Payload {
+            request: request.clone(),
+            login_id: staff.login_id.clone(),
+            client_addr: "bench".into(),
+        };
+        let id = tsunagi::jobs::enqueue(&mut conn, &actor, &payload).unwrap();
+        let t = Instant::now();
+        tsunagi::jobs::drain(&db, chrono::Duration::seconds(300)).unwrap();
+        let elapsed = t.elapsed();
+        let job = db::jobs::find_any(&mut conn, id).unwrap().unwrap();
+        let history = db::exports::count_of_job(&mut conn, id).unwrap();
         println!(
-            "run {run}: {} sets, {records} records, build+check {:.2} s, with zip {:.2} s ({} KB zip); peak RSS {:.0} MB",
-            result.sets.len(),
-            built.as_secs_f64(),
-            total.as_secs_f64(),
-            zip.len() / 1024,
-            peak_rss_mb()
+            "job run {run}: {} in {:.2} s ({}; {history} history rows); peak RSS {:.0} MB ({})",
+            job.status,
+            elapsed.as_secs_f64(),
+            job.result_summary.unwrap_or_default(),
+            peak_rss_mb(),
+            db.backend.label()
         );
     }
 }

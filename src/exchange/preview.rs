@@ -139,7 +139,16 @@ pub fn candidates(
     } else {
         Vec::new()
     };
-    let managers: Vec<(i64, String)> = db::recipients::care_managers(conn, corp, office.id)?;
+    // Care managers by id (a provider's recipients have the 居宅's care managers).
+    let mut managers: Vec<(i64, String)> = Vec::new();
+    for id in rows.iter().filter_map(|r| r.recipient.care_manager_id) {
+        if !managers.iter().any(|m| m.0 == id)
+            && let Some(s) = db::staff::find_by_id(conn, id)?
+            && s.corporation_id == corp
+        {
+            managers.push((id, s.name));
+        }
+    }
     let kana = crate::domain::kana::normalize(&f.kana);
     let mut out = Vec::new();
     for row in rows {

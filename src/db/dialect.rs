@@ -39,3 +39,29 @@ where
     }
     result
 }
+
+/// Inserts export history rows in batches of a few hundred (one statement each): diesel's
+/// MultiConnection has no portable multi-row insert, and one round trip per row costs seconds
+/// on PostgreSQL for a large export.
+pub fn insert_export_history(
+    conn: &mut DbConnection,
+    rows: &[super::exports::NewExportEntry],
+) -> Result<(), Error> {
+    use super::schema::export_history;
+    use diesel::RunQueryDsl;
+    for chunk in rows.chunks(500) {
+        match conn {
+            DbConnection::Pg(c) => {
+                diesel::insert_into(export_history::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(export_history::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}

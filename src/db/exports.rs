@@ -55,12 +55,7 @@ pub struct NewExportEntry {
 
 /// Records the entries of one export (inside the caller's transaction).
 pub fn record(conn: &mut DbConnection, entries: &[NewExportEntry]) -> DbResult<()> {
-    // One row at a time: batch inserts are not portable across the two backends in diesel's
-    // MultiConnection; the caller's transaction keeps this fast.
-    for e in entries {
-        diesel::insert_into(eh::table).values(e).execute(conn)?;
-    }
-    Ok(())
+    Ok(super::dialect::insert_export_history(conn, entries)?)
 }
 
 /// Every entry of an office, data kind (plan / careplan / actual, deletes included) and month

@@ -19,6 +19,9 @@ pub mod service_codes;
 pub mod sessions;
 pub mod staff;
 
+/// Ids per `IN (…)` list: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
+pub const IN_LIST_MAX: usize = 5_000;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};

@@ -330,6 +330,27 @@ pub fn certifications_of(
         .load(conn)?)
 }
 
+/// The certifications of many recipients (newest first per recipient).
+pub fn certifications_of_many(
+    conn: &mut DbConnection,
+    recipient_ids: &[i64],
+) -> DbResult<Vec<Certification>> {
+    let mut out = Vec::new();
+    for chunk in recipient_ids.chunks(super::IN_LIST_MAX) {
+        out.extend(
+            certifications::table
+                .filter(certifications::recipient_id.eq_any(chunk.to_vec()))
+                .order((
+                    certifications::recipient_id,
+                    certifications::valid_from.desc(),
+                ))
+                .select(Certification::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// The certification valid on a day, for each of these recipients (the latest-starting one
 /// when several overlap).
 pub fn valid_on(

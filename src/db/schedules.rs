@@ -85,12 +85,38 @@ pub fn lines_for(
         .load(conn)?)
 }
 
+/// Lines of many recipients for a month (the export loads a month at once), in position order.
+pub fn lines_for_many(
+    conn: &mut DbConnection,
+    recipient_ids: &[i64],
+    month: &str,
+) -> DbResult<Vec<ScheduleLine>> {
+    let mut out = Vec::new();
+    for chunk in recipient_ids.chunks(super::IN_LIST_MAX) {
+        out.extend(
+            sl::table
+                .filter(sl::recipient_id.eq_any(chunk.to_vec()))
+                .filter(sl::month.eq(month))
+                .order((sl::recipient_id, sl::position, sl::id))
+                .select(ScheduleLine::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 pub fn days_for(conn: &mut DbConnection, line_ids: &[i64]) -> DbResult<Vec<ScheduleDay>> {
-    Ok(sd::table
-        .filter(sd::line_id.eq_any(line_ids.to_vec()))
-        .order((sd::line_id, sd::day))
-        .select(ScheduleDay::as_select())
-        .load(conn)?)
+    let mut out = Vec::new();
+    for chunk in line_ids.chunks(super::IN_LIST_MAX) {
+        out.extend(
+            sd::table
+                .filter(sd::line_id.eq_any(chunk.to_vec()))
+                .order((sd::line_id, sd::day))
+                .select(ScheduleDay::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 pub fn add_line(

@@ -157,6 +157,19 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> DbResult<Option<Staff>> {
         .optional()?)
 }
 
+/// Names of these staff members of a corporation: (id, name).
+pub fn names_of(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    ids: &[i64],
+) -> DbResult<Vec<(i64, String)>> {
+    Ok(staff::table
+        .filter(staff::corporation_id.eq(corporation_id))
+        .filter(staff::id.eq_any(ids.to_vec()))
+        .select((staff::id, staff::name))
+        .load(conn)?)
+}
+
 pub fn find_by_login_id(conn: &mut DbConnection, login_id: &str) -> DbResult<Option<Staff>> {
     Ok(staff::table
         .filter(staff::login_id.eq(login_id))

@@ -317,6 +317,13 @@ pub fn assess(
     let sender = OfficeNumber::parse(&office.office_number)
         .map_err(|e| AppError::BadRequest(e.message_ja))?;
     let offices = db::offices::list(conn, corp)?;
+    // The month's data of the rows on screen, loaded at once.
+    let data = if f.data == DataKind::Plan && !f.delete {
+        let recipients: Vec<&Recipient> = rows.iter().map(|c| &c.recipient).collect();
+        Some(export::MonthData::load(conn, corp, &recipients, m)?)
+    } else {
+        None
+    };
     for c in rows.iter_mut() {
         let r = c.recipient.clone();
         let member = if f.delete {
@@ -333,7 +340,10 @@ pub fn assess(
         } else {
             let built = match f.data {
                 DataKind::Plan => {
-                    export::plan_records_for(conn, corp, &sender, r.clone(), m, today)?
+                    let data = data
+                        .as_ref()
+                        .ok_or_else(|| AppError::internal("month data"))?;
+                    export::plan_records_for(data, &sender, r.clone(), m, today)?
                         .map(|b| b.map(|b| b.member))
                 }
                 DataKind::Careplan => {

@@ -13,7 +13,8 @@ pub struct RawRecord {
     /// 1-based physical line on which the record starts.
     pub line: usize,
     buf: String,
-    ends: Vec<usize>,
+    /// End offset of each field in `buf` (u32: a record is far below 4 GiB; callers bound input).
+    ends: Vec<u32>,
 }
 
 impl RawRecord {
@@ -28,7 +29,7 @@ impl RawRecord {
 
     fn push(&mut self, field: &str) {
         self.buf.push_str(field);
-        self.ends.push(self.buf.len());
+        self.ends.push(end_of(&self.buf));
     }
 
     /// Empties the record for reuse (keeps its buffers).
@@ -40,7 +41,7 @@ impl RawRecord {
     /// Appends one field written by `write` into the record's buffer.
     pub fn push_with(&mut self, write: impl FnOnce(&mut String)) {
         write(&mut self.buf);
-        self.ends.push(self.buf.len());
+        self.ends.push(end_of(&self.buf));
     }
 
     pub fn len(&self) -> usize {
@@ -56,8 +57,8 @@ impl RawRecord {
         if i >= self.ends.len() {
             return "";
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.buf[start..self.ends[i]]
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.buf.get(start..self.ends[i] as usize).unwrap_or("")
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
@@ -73,6 +74,10 @@ impl serde::Serialize for RawRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
     }
+}
+
+fn end_of(buf: &str) -> u32 {
+    u32::try_from(buf.len()).unwrap_or(u32::MAX)
 }
 
 /// A problem met while splitting: the line and an English/Japanese detail.
@@ -222,14 +227,14 @@ pub fn split_bytes(b: &[u8], charset: Charset) -> (Vec<RawRecord>, Vec<SplitIssu
                     field.extend_from_slice(&b[start..i]);
                 }
                 malformed |= decode_into(&mut rec.buf, &field, charset, &mut scratch);
-                rec.ends.push(rec.buf.len());
+                rec.ends.push(end_of(&rec.buf));
             } else {
                 let start = i;
                 while i < n && b[i] != b',' && b[i] != b'\r' && b[i] != b'\n' {
                     i += 1;
                 }
                 malformed |= decode_into(&mut rec.buf, &b[start..i], charset, &mut scratch);
-                rec.ends.push(rec.buf.len());
+                rec.ends.push(end_of(&rec.buf));
             }
             if i < n && b[i] == b',' {
                 i += 1;

@@ -45,7 +45,7 @@ pub use up3kyo::Plan3;
 pub use uphosoku::Supplement;
 pub use upplan::Schedule;
 pub use upsikyu::Benefit;
-pub use validate::read_file;
+pub use validate::{check_file, read_file};
 pub use version::{CsvVersion, Layout};
 
 /// A typed record of any kind. Serialised as the inner struct. The wide records are boxed so
@@ -215,6 +215,13 @@ pub struct WrittenFile {
 /// Writes `records` as one file named after `name` in `version` (`202407` by default,
 /// `202208` on request). Field No.1 of every record is set to `version`. Never panics; problems
 /// come back as findings (an error finding means the file must not be sent).
-pub fn write_file(name: &FileName, records: &[Record], version: CsvVersion) -> WrittenFile {
+///
+/// `records` is anything that yields `&Record` (a slice, or references gathered from several
+/// places without copying the records).
+pub fn write_file<'a>(
+    name: &FileName,
+    records: impl IntoIterator<Item = &'a Record>,
+    version: CsvVersion,
+) -> WrittenFile {
     validate::write_file(name, records, version)
 }

@@ -57,6 +57,16 @@ fn looks_like_header(first: &str) -> bool {
 /// Reads one file: `path` is its name (directories are ignored), `bytes` its content.
 /// Never panics.
 pub fn read_file(path: &str, bytes: &[u8]) -> ParsedFile {
+    read_core(path, bytes, true)
+}
+
+/// The findings `read_file` would give, without keeping the parsed records: each typed record
+/// is built, checked and dropped. The writer's self-check uses it (a fraction of the memory).
+pub fn check_file(path: &str, bytes: &[u8]) -> Vec<Finding> {
+    read_core(path, bytes, false).findings
+}
+
+fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
     let file_name = base_name(path).to_string();
     let mut sink = Sink {
         file: &file_name,
@@ -196,16 +206,21 @@ pub fn read_file(path: &str, bytes: &[u8]) -> ParsedFile {
         .or(name_layout)
         .unwrap_or(Layout::V4);
 
-    let mut records = Vec::with_capacity(raws.len());
+    let mut records = Vec::with_capacity(if keep { raws.len() } else { 0 });
     // (field No., definition, 項目長 for the layout), computed once per layout.
     type Plan = Vec<(usize, &'static layout::FieldDef, u16)>;
     let mut plans: [Option<Plan>; 2] = [None, None];
+    let layout_of = |raw: &RawRecord| {
+        CsvVersion::parse(raw.get(0))
+            .map(CsvVersion::layout)
+            .unwrap_or(file_layout)
+    };
+    // Records whose field count is right convert to typed records.
+    let mut convertible = Vec::with_capacity(if keep { 0 } else { raws.len() });
     for raw in raws {
         let mut data = None;
         if let Some(kind) = kind {
-            let layout = CsvVersion::parse(raw.get(0))
-                .map(CsvVersion::layout)
-                .unwrap_or(file_layout);
+            let layout = layout_of(&raw);
             let plan = plans[usize::from(layout == Layout::V4)].get_or_insert_with(|| {
                 layout::fields_in(kind.table(), layout)
                     .map(|(no, idx, d)| (no, d, kind.max_len(idx, layout)))
@@ -241,18 +256,35 @@ pub fn read_file(path: &str, bytes: &[u8]) -> ParsedFile {
                         );
                     }
                 }
-                data = Record::from_raw(kind, &raw, layout);
+                if keep {
+                    data = Record::from_raw(kind, &raw, layout);
+                } else {
+                    convertible.push(raw);
+                    continue;
+                }
             }
         }
-        records.push(ParsedRecord {
-            line: raw.line,
-            fields: raw,
-            data,
-        });
+        if keep {
+            records.push(ParsedRecord {
+                line: raw.line,
+                fields: raw,
+                data,
+            });
+        }
     }
 
     if let Some(kind) = kind {
-        kind_checks(&mut sink, kind, name.as_ref(), file_layout, &records);
+        if keep {
+            let typed = records
+                .iter()
+                .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)));
+            kind_checks(&mut sink, kind, name.as_ref(), file_layout, typed);
+        } else {
+            let typed = convertible.iter().filter_map(|raw| {
+                Record::from_raw(kind, raw, layout_of(raw)).map(|d| (raw.line, d))
+            });
+            kind_checks(&mut sink, kind, name.as_ref(), file_layout, typed);
+        }
     }
     let findings = sink.findings;
     ParsedFile {
@@ -321,13 +353,15 @@ fn service_type_check(
 }
 
 /// Checks that need the typed records and the file name.
-fn kind_checks(
+fn kind_checks<R>(
     sink: &mut Sink,
     kind: FileKind,
     name: Option<&FileName>,
     layout: Layout,
-    records: &[ParsedRecord],
-) {
+    records: impl IntoIterator<Item = (usize, R)>,
+) where
+    R: std::borrow::Borrow<Record>,
+{
     let it = |n: &str| item(kind, layout, n);
     let name_month = name.and_then(|n| n.month);
     let month_check =
@@ -345,11 +379,8 @@ fn kind_checks(
         };
     let mut benefit_rows = Vec::new();
     let mut plan2_keys = std::collections::HashMap::new();
-    for (line, rec) in records
-        .iter()
-        .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)))
-    {
-        match rec {
+    for (line, rec) in records {
+        match rec.borrow() {
             Record::Schedule(r) => {
                 month_check(sink, line, "対象年月", r.month);
                 if !r.month.contains(r.service_date) {
@@ -450,7 +481,9 @@ fn kind_checks(
                         &n.sender,
                     );
                 }
-                benefit_rows.push((line, &**r));
+                // Owned: the records may be converted one at a time and dropped (the writer's
+                // self-check); 第7表 files are small.
+                benefit_rows.push((line, (**r).clone()));
             }
             Record::Supplement(r) => {
                 match (name, name_month, r.month) {
@@ -569,12 +602,18 @@ fn kind_checks(
         }
     }
     if kind == FileKind::Upsikyu {
-        upsikyu::check_rows(sink, layout, &benefit_rows);
+        let rows: Vec<(usize, &upsikyu::Benefit)> =
+            benefit_rows.iter().map(|(l, b)| (*l, b)).collect();
+        upsikyu::check_rows(sink, layout, &rows);
     }
 }
 
 /// See [`super::write_file`].
-pub fn write_file(name: &FileName, records: &[Record], version: CsvVersion) -> WrittenFile {
+pub fn write_file<'a>(
+    name: &FileName,
+    records: impl IntoIterator<Item = &'a Record>,
+    version: CsvVersion,
+) -> WrittenFile {
     let layout = version.layout();
     let mut findings = Vec::new();
     let file_name = match name.build(layout) {
@@ -619,7 +658,8 @@ pub fn write_file(name: &FileName, records: &[Record], version: CsvVersion) -> W
     let names: Vec<&str> = layout::fields_in(table, layout)
         .map(|(_, _, d)| d.name)
         .collect();
-    let mut bytes = Vec::with_capacity(records.len() * 160);
+    let records = records.into_iter();
+    let mut bytes = Vec::with_capacity(records.size_hint().0 * 160);
     let mut line = 1;
     let mut raw = RawRecord::default();
     for rec in records {
@@ -655,9 +695,8 @@ pub fn write_file(name: &FileName, records: &[Record], version: CsvVersion) -> W
             .map(|(f, _)| line_breaks(f))
             .sum::<usize>();
     }
-    // Our own checker on what we wrote.
-    let check = read_file(&file_name, &bytes);
-    findings.extend(check.findings);
+    // Our own checker on what we wrote (the findings only; the records are not kept).
+    findings.extend(check_file(&file_name, &bytes));
     WrittenFile {
         name: file_name,
         bytes,

@@ -1227,10 +1227,35 @@ pub fn compute_table7(
     let codes: Vec<String> = lines.iter().map(|l| l.service_code.clone()).collect();
     let table = db::service_codes::table_for_codes(conn, corp, &codes)?;
     let (limit, _) = month_certification(conn, recipient.id, m)?;
+    table7_from(
+        &lines,
+        &days,
+        &table,
+        limit,
+        recipient.benefit_rate() as u32,
+        m,
+        basis,
+        |number, stype| area_of(conn, corp, number, stype),
+    )
+}
+
+/// The 第7表 from lines and days already loaded (the export loads a whole month at once):
+/// `area` gives a provider's 地域区分. Also returns the ids of the lines that count.
+#[allow(clippy::too_many_arguments)]
+pub fn table7_from(
+    lines: &[ScheduleLine],
+    days: &[ScheduleDay],
+    table: &crate::domain::service_codes::ServiceCodeTable,
+    limit: Option<u32>,
+    benefit_rate_percent: u32,
+    m: ServiceMonth,
+    basis: Basis,
+    mut area: impl FnMut(&str, &str) -> AppResult<AreaGrade>,
+) -> AppResult<(Table7, Vec<i64>)> {
     let mut input = Vec::new();
     let mut line_ids = Vec::new();
-    for l in &lines {
-        let (p, a) = counts(&days, l.id);
+    for l in lines {
+        let (p, a) = counts(days, l.id);
         let n: i32 = match basis {
             Basis::Plan => p.iter().sum(),
             Basis::Actual => a.iter().sum(),
@@ -1250,7 +1275,7 @@ pub fn compute_table7(
         let Ok(office) = OfficeNumber::parse(&l.provider_number) else {
             continue;
         };
-        let area = area_of(conn, corp, &l.provider_number, &l.provider_type)?;
+        let area = area(&l.provider_number, &l.provider_type)?;
         let mut bl = BillingLine::new(
             office,
             l.provider_name.clone(),
@@ -1273,7 +1298,7 @@ pub fn compute_table7(
     let t7 = billing::calculate(&BillingInput {
         lines: input,
         monthly_limit: limit,
-        benefit_rate_percent: recipient.benefit_rate() as u32,
+        benefit_rate_percent,
         type_limits: Vec::new(),
     })
     .map_err(|e| AppError::BadRequest(e.message_ja))?;

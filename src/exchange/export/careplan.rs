@@ -223,8 +223,9 @@ pub fn careplan_records_for(
         Err(b) => return Ok(Err(b)),
     };
     let (plan1, plan2, plan3) = careplan_records(conn, r, &plan, care_office, sender, keys)?;
+    let certifications = db::recipients::certifications_of(conn, r.id)?;
     let supplement = supplement_for(
-        conn,
+        &certifications,
         r,
         keys,
         sender,
@@ -232,7 +233,7 @@ pub fn careplan_records_for(
         DateOrZero::Date(plan.plan_date),
         MonthOrZero::Zero,
         None,
-    )?;
+    );
     let member = Member {
         recipient_id: r.id,
         content_hash: content_hash(
@@ -295,7 +296,7 @@ pub fn build_careplan_sets(
         version_override,
         now,
     )?;
-    for rc in receivers {
+    result.sets = in_parallel(&receivers, |rc| {
         let members: Vec<&CareplanRecords> =
             built.iter().filter(|b| rc.among(&b.destinations)).collect();
         let name_of = |kind| FileName {
@@ -307,32 +308,32 @@ pub fn build_careplan_sets(
             receiver_type: Some(rc.stype.clone()),
             timestamp: rc.timestamp.clone(),
         };
-        let plan1: Vec<Record> = members.iter().map(|b| b.plan1.clone()).collect();
-        let plan2: Vec<Record> = members.iter().flat_map(|b| b.plan2.clone()).collect();
-        let supplement: Vec<Record> = members.iter().map(|b| b.supplement.clone()).collect();
+        let plan1 = members.iter().map(|b| &b.plan1);
+        let plan2 = members.iter().flat_map(|b| b.plan2.iter());
+        let supplement = members.iter().map(|b| &b.supplement);
         let mut files = vec![
-            write_file(&name_of(FileKind::Up1kyo), &plan1, rc.version),
-            write_file(&name_of(FileKind::Up2kyo), &plan2, rc.version),
+            write_file(&name_of(FileKind::Up1kyo), plan1, rc.version),
+            write_file(&name_of(FileKind::Up2kyo), plan2, rc.version),
         ];
         // 第3表 exists from V4 on (V3 sets are 1表 + 2表 + 補足).
         if rc.version.layout() == Layout::V4 {
-            let plan3: Vec<Record> = members.iter().flat_map(|b| b.plan3.clone()).collect();
-            files.push(write_file(&name_of(FileKind::Up3kyo), &plan3, rc.version));
+            let plan3 = members.iter().flat_map(|b| b.plan3.iter());
+            files.push(write_file(&name_of(FileKind::Up3kyo), plan3, rc.version));
         }
         files.push(write_file(
             &name_of(FileKind::Uphosoku),
-            &supplement,
+            supplement,
             rc.version,
         ));
-        result.sets.push(ExportSet {
+        ExportSet {
             receiver: rc.number.clone(),
             receiver_type: rc.stype.clone(),
             receiver_name: rc.name.clone(),
             version: rc.version,
             members: members.iter().map(|b| b.member.clone()).collect(),
             files,
-        });
-    }
+        }
+    });
     Ok(result)
 }
 

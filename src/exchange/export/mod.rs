@@ -31,7 +31,7 @@ use crate::standard::{
     UnitPrice, WrittenFile, write_file,
 };
 use crate::web::AppError;
-use crate::web::schedules::{Basis, compute_table7};
+use crate::web::schedules::{Basis, table7_from};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -40,11 +40,13 @@ use std::io::Write;
 mod actual;
 mod careplan;
 mod delete;
+mod loaded;
 mod plan;
 
 pub use actual::{ActualRecords, actual_records_for, build_actual_sets};
 pub use careplan::{CareplanRecords, build_careplan_sets, careplan_records_for, plan_destinations};
 pub use delete::{build_delete_sets, withdrawn};
+pub use loaded::MonthData;
 pub use plan::{PlanRecords, build_plan_sets, plan_records_for};
 
 /// What is exported (選択データ).
@@ -275,22 +277,59 @@ pub(crate) fn u(v: Option<i64>) -> Option<u32> {
 /// unchanged month exported on another day hashes the same.
 pub(crate) fn content_hash<'a>(records: impl IntoIterator<Item = &'a Record>) -> String {
     let mut h = Sha256::new();
-    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    let mut raw = crate::standard::RawRecord::default();
     for r in records {
-        let mut r = r.clone();
-        match &mut r {
-            Record::Schedule(x) => x.created_on = epoch,
-            Record::Benefit(x) => x.created_on = epoch,
-            Record::Plan1(x) => x.created_on = epoch,
-            _ => {}
-        }
-        for f in r.to_fields(Layout::V4) {
-            h.update(f.as_bytes());
+        raw.clear();
+        r.write_raw(Layout::V4, &mut raw);
+        // No.4 is 作成年月日 in UPPLAN/UPJSK, UPSIKYU and UP1KYO.
+        let dated = matches!(
+            r,
+            Record::Schedule(_) | Record::Benefit(_) | Record::Plan1(_)
+        );
+        for (i, f) in raw.iter().enumerate() {
+            if !(dated && i == 3) {
+                h.update(f.as_bytes());
+            }
             h.update([0x1f]);
         }
         h.update([0x1e]);
     }
     hex::encode(h.finalize())
+}
+
+/// Runs `f` for every item on the machine's cores (the files of an export are independent:
+/// writing and re-checking them is most of an export's time). Results keep the items' order.
+pub(crate) fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                s.spawn(move || {
+                    items
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % threads == k)
+                        .map(|(i, t)| (i, f(t)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            let done = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (i, r) in done {
+                out[i] = Some(r);
+            }
+        }
+    });
+    out.into_iter().flatten().collect()
 }
 
 /// Hex SHA-256 of the certification items of a 利用者補足情報 record.
@@ -432,8 +471,11 @@ pub(crate) fn receivers<'a>(
 /// The monthly zip: the standard's file names at the root, deflated (Windows' すべて展開 opens it).
 pub fn zip_files<'a>(files: impl IntoIterator<Item = &'a WrittenFile>) -> std::io::Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // Level 1: these CSVs are very repetitive, so the fastest level already shrinks them to a
+    // few percent; the default level costs three times the time for a slightly smaller zip.
     let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
     for f in files {
         zip.start_file(f.name.as_str(), options)
             .map_err(std::io::Error::other)?;

@@ -12,10 +12,9 @@ pub(crate) struct RecipientMonth {
     table7: Table7,
 }
 
-/// Loads a recipient's month and checks what would block the export.
+/// A recipient's month from the loaded data, and what would block the export.
 pub(crate) fn load_recipient(
-    conn: &mut DbConnection,
-    corp: i64,
+    data: &MonthData,
     recipient: Recipient,
     m: ServiceMonth,
 ) -> Result<Result<RecipientMonth, Blocker>, AppError> {
@@ -33,9 +32,8 @@ pub(crate) fn load_recipient(
             "no insurer or insured number",
         )));
     };
-    let first = m.first_day();
-    let last = NaiveDate::from_ymd_opt(first.year(), first.month(), m.days()).unwrap_or(first);
-    let certs = db::recipients::certifications_of(conn, recipient.id)?;
+    let (first, last) = (m.first_day(), last_day(m));
+    let certs = data.certifications(recipient.id);
     if !certs.iter().any(|c| c.overlaps(first, last)) {
         return Ok(Err(block(
             "この月に有効な認定情報がありません。",
@@ -45,12 +43,23 @@ pub(crate) fn load_recipient(
     if let Some(b) = unencodable_blocker(&recipient) {
         return Ok(Err(b));
     }
-    let lines: Vec<ScheduleLine> = sq::lines_for(conn, recipient.id, &m.yyyymm())?
-        .into_iter()
-        .filter(|l| ServiceType::parse(&l.provider_type).is_ok_and(|t| t.is_exchange_target()))
+    let all_lines = data.lines(recipient.id);
+    let all_days = data.days(all_lines);
+    let levels: Vec<CareLevel> = certs
+        .iter()
+        .filter(|c| c.overlaps(first, last))
+        .filter_map(|c| CareLevel::parse(&c.care_level).ok())
         .collect();
-    let days = sq::days_for(conn, &lines.iter().map(|l| l.id).collect::<Vec<_>>())?;
-    let table7 = match compute_table7(conn, corp, &recipient, m, Basis::Plan) {
+    let table7 = match table7_from(
+        all_lines,
+        &all_days,
+        data.codes(),
+        crate::domain::care_limit::limit_for_month(&levels),
+        recipient.benefit_rate() as u32,
+        m,
+        Basis::Plan,
+        |number, stype| Ok(data.area(number, stype)),
+    ) {
         Ok((t, _)) => t,
         Err(AppError::BadRequest(msg)) => {
             return Ok(Err(block(
@@ -60,17 +69,17 @@ pub(crate) fn load_recipient(
         }
         Err(e) => return Err(e),
     };
-    let care_manager = match recipient.care_manager_id {
-        Some(id) => db::staff::find_by_id(conn, id)?
-            .map(|s| s.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let lines: Vec<ScheduleLine> = all_lines
+        .iter()
+        .filter(|l| ServiceType::parse(&l.provider_type).is_ok_and(|t| t.is_exchange_target()))
+        .cloned()
+        .collect();
+    let days = data.days(&lines);
     Ok(Ok(RecipientMonth {
+        care_manager: data.staff_name(recipient.care_manager_id),
         recipient,
         insurer,
         insured,
-        care_manager,
         lines,
         days,
         table7,
@@ -189,13 +198,13 @@ pub(crate) fn benefit_records(
 }
 
 pub(crate) fn supplement_record(
-    conn: &mut DbConnection,
+    data: &MonthData,
     rm: &RecipientMonth,
     care_office: &OfficeNumber,
     m: ServiceMonth,
-) -> db::DbResult<Record> {
+) -> Record {
     supplement_for(
-        conn,
+        data.certifications(rm.recipient.id),
         &rm.recipient,
         (rm.insurer, rm.insured),
         care_office,
@@ -211,7 +220,7 @@ pub(crate) fn supplement_record(
 /// effect for the month (the heavier level when two overlap).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn supplement_for(
-    conn: &mut DbConnection,
+    certifications: &[crate::db::recipients::Certification],
     r: &Recipient,
     keys: (InsurerNumber, InsuredNumber),
     care_office: &OfficeNumber,
@@ -219,11 +228,11 @@ pub(crate) fn supplement_for(
     plan_date: DateOrZero,
     month: MonthOrZero,
     total_over: Option<u32>,
-) -> db::DbResult<Record> {
+) -> Record {
     let first = m.first_day();
     let last = last_day(m);
-    let certs: Vec<_> = db::recipients::certifications_of(conn, r.id)?
-        .into_iter()
+    let certs: Vec<_> = certifications
+        .iter()
         .filter(|c| c.overlaps(first, last))
         .collect();
     // The heavier level applies to the month (certifications_of is newest first).
@@ -237,7 +246,7 @@ pub(crate) fn supplement_for(
         .find(|c| Some(c.care_level.as_str()) == level.map(|l| l.code()))
         .or(certs.first());
     let (postal, phone) = (non_empty(&r.postcode), non_empty(&r.phone));
-    Ok(Record::Supplement(Box::new(Supplement {
+    Record::Supplement(Box::new(Supplement {
         csv_version: CsvVersion::DEFAULT,
         insurer: keys.0,
         insured: keys.1,
@@ -307,7 +316,7 @@ pub(crate) fn supplement_for(
         updater: Some(care_office.clone()),
         identifier: String::new(),
         month,
-    })))
+    }))
 }
 
 /// 利用者氏名フリガナ: our kana is stored in hiragana; the forms use katakana.
@@ -334,21 +343,20 @@ pub struct PlanRecords {
 /// One recipient's 利用票 records for the month (`None` when nothing is planned for the
 /// exchange), or why they cannot be exported.
 pub fn plan_records_for(
-    conn: &mut DbConnection,
-    corp: i64,
+    data: &MonthData,
     sender: &OfficeNumber,
     r: Recipient,
     m: ServiceMonth,
     today: NaiveDate,
 ) -> Result<Result<Option<PlanRecords>, Blocker>, AppError> {
-    let rm = match load_recipient(conn, corp, r, m)? {
+    let rm = match load_recipient(data, r, m)? {
         Ok(rm) if !rm.lines.is_empty() => rm,
         Ok(_) => return Ok(Ok(None)),
         Err(b) => return Ok(Err(b)),
     };
     let plan = schedule_records(&rm, sender, m, today);
     let benefit = benefit_records(&rm, sender, m, today);
-    let supplement = supplement_record(conn, &rm, sender, m)?;
+    let supplement = supplement_record(data, &rm, sender, m);
     let mut destinations: Vec<(String, String, String)> = Vec::new();
     for l in &rm.lines {
         if !destinations
@@ -396,16 +404,20 @@ pub fn build_plan_sets(
     let mut result = ExportResult::default();
     let today = now.date();
     let mut built: Vec<PlanRecords> = Vec::new();
-    let total = rows.len();
-    for (i, row) in rows.into_iter().enumerate() {
-        if i % 20 == 0 {
+    let chosen: Vec<Recipient> = rows
+        .into_iter()
+        .map(|row| row.recipient)
+        .filter(|r| {
+            r.care_office_id == Some(care_office.id) && (only.is_empty() || only.contains(&r.id))
+        })
+        .collect();
+    let data = MonthData::load(conn, corp, &chosen.iter().collect::<Vec<_>>(), m)?;
+    let total = chosen.len();
+    for (i, r) in chosen.into_iter().enumerate() {
+        if i % 100 == 0 {
             progress(i, total)?;
         }
-        let r = row.recipient;
-        if r.care_office_id != Some(care_office.id) || (!only.is_empty() && !only.contains(&r.id)) {
-            continue;
-        }
-        match plan_records_for(conn, corp, &sender, r, m, today)? {
+        match plan_records_for(&data, &sender, r, m, today)? {
             Ok(Some(b)) => built.push(b),
             Ok(None) => {}
             Err(b) => result.blocked.push(b),
@@ -419,15 +431,11 @@ pub fn build_plan_sets(
         version_override,
         now,
     )?;
-    for rc in receivers {
+    // Each destination's files are written (and re-checked) on their own core; the records
+    // are shared, not copied.
+    result.sets = in_parallel(&receivers, |rc| {
         let members: Vec<&PlanRecords> =
             built.iter().filter(|b| rc.among(&b.destinations)).collect();
-        let (mut plan, mut benefit, mut supplement) = (Vec::new(), Vec::new(), Vec::new());
-        for b in &members {
-            plan.extend(b.plan.iter().cloned());
-            benefit.extend(b.benefit.iter().cloned());
-            supplement.push(b.supplement.clone());
-        }
         let name_of = |kind| FileName {
             kind,
             month: Some(m),
@@ -437,24 +445,22 @@ pub fn build_plan_sets(
             receiver_type: Some(rc.stype.clone()),
             timestamp: rc.timestamp.clone(),
         };
+        let plan = members.iter().flat_map(|b| b.plan.iter());
+        let benefit = members.iter().flat_map(|b| b.benefit.iter());
+        let supplement = members.iter().map(|b| &b.supplement);
         let files = vec![
-            write_file(&name_of(FileKind::Upplan), &plan, rc.version),
-            write_file(&name_of(FileKind::Upsikyu), &benefit, rc.version),
-            write_file(&name_of(FileKind::Uphosoku), &supplement, rc.version),
+            write_file(&name_of(FileKind::Upplan), plan, rc.version),
+            write_file(&name_of(FileKind::Upsikyu), benefit, rc.version),
+            write_file(&name_of(FileKind::Uphosoku), supplement, rc.version),
         ];
-        debug_assert!(
-            members
-                .iter()
-                .all(|b| b.recipient_id == b.member.recipient_id)
-        );
-        result.sets.push(ExportSet {
+        ExportSet {
             receiver: rc.number.clone(),
             receiver_type: rc.stype.clone(),
             receiver_name: rc.name.clone(),
             version: rc.version,
             members: members.iter().map(|b| b.member.clone()).collect(),
             files,
-        });
-    }
+        }
+    });
     Ok(result)
 }

@@ -47,7 +47,15 @@ pub fn build_app(
         .app_data(
             actix_multipart::form::MultipartFormConfig::default()
                 .total_limit(50 * 1024 * 1024)
-                .memory_limit(50 * 1024 * 1024),
+                .memory_limit(50 * 1024 * 1024)
+                .error_handler(|e, _req| {
+                    log::info!("upload refused: {e}");
+                    web::AppError::BadRequest(
+                        "アップロードできませんでした。1ファイル10MB、1回に合計50MBまでです。大きい場合は数回に分けてアップロードしてください。"
+                            .into(),
+                    )
+                    .into()
+                }),
         )
         .wrap(actix_web::middleware::from_fn(web::security_headers))
         .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %Dms"))

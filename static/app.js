@@ -23,6 +23,58 @@
       group.addEventListener("change", recount);
       recount();
     });
+    // 取込: drag and drop onto the drop area, and a list of the chosen files to tick.
+    document.querySelectorAll("form[data-upload]").forEach(function (form) {
+      var input = form.querySelector("[data-file-input]");
+      var drop = form.querySelector("[data-drop]");
+      var box = form.querySelector("[data-chosen]");
+      var list = form.querySelector("[data-chosen-list]");
+      var chosen = [];
+      var show = function () {
+        list.textContent = "";
+        chosen.forEach(function (c, i) {
+          var li = document.createElement("li");
+          var label = document.createElement("label");
+          var cb = document.createElement("input");
+          cb.type = "checkbox";
+          cb.checked = c.on;
+          cb.addEventListener("change", function () { chosen[i].on = cb.checked; });
+          label.appendChild(cb);
+          label.appendChild(document.createTextNode(" " + c.file.name + "（" + Math.ceil(c.file.size / 1024) + " KB）"));
+          li.appendChild(label);
+          list.appendChild(li);
+        });
+        box.hidden = chosen.length === 0;
+      };
+      var add = function (files) {
+        for (var i = 0; i < files.length; i++) chosen.push({ file: files[i], on: true });
+        show();
+      };
+      input.addEventListener("change", function () { chosen = []; add(input.files); });
+      ["dragenter", "dragover"].forEach(function (t) {
+        drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add("over"); });
+      });
+      ["dragleave", "drop"].forEach(function (t) {
+        drop.addEventListener(t, function () { drop.classList.remove("over"); });
+      });
+      drop.addEventListener("drop", function (e) {
+        e.preventDefault();
+        if (e.dataTransfer && e.dataTransfer.files) add(e.dataTransfer.files);
+      });
+      form.querySelector("[data-chosen-all]").addEventListener("click", function () {
+        chosen.forEach(function (c) { c.on = true; }); show();
+      });
+      form.querySelector("[data-chosen-none]").addEventListener("click", function () {
+        chosen.forEach(function (c) { c.on = false; }); show();
+      });
+      // Send only the ticked files.
+      form.addEventListener("submit", function () {
+        if (!chosen.length || typeof DataTransfer === "undefined") return;
+        var dt = new DataTransfer();
+        chosen.forEach(function (c) { if (c.on) dt.items.add(c.file); });
+        input.files = dt.files;
+      });
+    });
   });
 })();
 // Forms that delete ask first.

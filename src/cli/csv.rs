@@ -1,14 +1,12 @@
 //! `tsunagi csv check` and `tsunagi csv show`: the command-line checker for the
 //! ケアプランデータ連携 files. I/O lives here (files, folders, zips); the codec is pure.
 
+pub use crate::exchange::unpack::{
+    Input, MAX_ZIP_ENTRIES, MAX_ZIP_TOTAL, read_zip, zip_entry_name,
+};
 use crate::standard::{self, FileKind, Finding, ParsedFile, SetReport, Severity};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// At most this many entries are read from one zip.
-pub const MAX_ZIP_ENTRIES: usize = 10_000;
-/// At most this many uncompressed bytes are read from one zip (all entries together).
-pub const MAX_ZIP_TOTAL: u64 = 1 << 30;
 
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum CsvCommand {
@@ -50,78 +48,10 @@ pub fn run(cmd: CsvCommand) -> i32 {
     }
 }
 
-/// One input: where it came from (for people) and its bytes.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// `path/to/file.CSV` or `archive.zip!entry.CSV`.
-    pub display: String,
-    /// The file name given to the codec (directories removed).
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
 fn is_ext(p: &Path, ext: &str) -> bool {
     p.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case(ext))
-}
-
-/// Decodes a zip entry name: UTF-8 when general-purpose flag bit 11 is set, else MS932.
-pub fn zip_entry_name(raw: &[u8], utf8_flag: bool) -> String {
-    if utf8_flag {
-        String::from_utf8_lossy(raw).into_owned()
-    } else {
-        encoding_rs::SHIFT_JIS
-            .decode_without_bom_handling(raw)
-            .0
-            .into_owned()
-    }
-}
-
-/// Reads the CSV entries of a zip held in memory, with bounds on the entry count and the
-/// total uncompressed size.
-pub fn read_zip(display: &str, bytes: &[u8]) -> Result<Vec<Input>, String> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("{display}: not a readable zip ({e})"))?;
-    if archive.len() > MAX_ZIP_ENTRIES {
-        return Err(format!(
-            "{display}: {} entries (at most {MAX_ZIP_ENTRIES})",
-            archive.len()
-        ));
-    }
-    let mut total: u64 = 0;
-    let mut out = Vec::new();
-    for i in 0..archive.len() {
-        let mut entry = archive
-            .by_index(i)
-            .map_err(|e| format!("{display}: entry {i}: {e}"))?;
-        if entry.is_dir() {
-            continue;
-        }
-        let name = zip_entry_name(entry.name_raw(), entry.flags().as_u16() & 0x0800 != 0);
-        let base = standard::file_name::base_name(&name).to_string();
-        if !base.to_ascii_lowercase().ends_with(".csv") {
-            continue;
-        }
-        let remaining = MAX_ZIP_TOTAL.saturating_sub(total);
-        let mut data = Vec::new();
-        (&mut entry)
-            .take(remaining + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| format!("{display}!{name}: {e}"))?;
-        total += data.len() as u64;
-        if total > MAX_ZIP_TOTAL {
-            return Err(format!(
-                "{display}: more than {MAX_ZIP_TOTAL} bytes uncompressed"
-            ));
-        }
-        out.push(Input {
-            display: format!("{display}!{name}"),
-            name: base,
-            bytes: data,
-        });
-    }
-    Ok(out)
 }
 
 /// Collects the inputs of one path: a file (a zip is opened), or a folder searched recursively

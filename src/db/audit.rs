@@ -42,10 +42,11 @@ pub enum Action {
     PlanSaved,
     ScheduleSaved,
     CarePlanExported,
+    CarePlanReceived,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::LoginSucceeded,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -66,6 +67,7 @@ impl Action {
         Action::PlanSaved,
         Action::ScheduleSaved,
         Action::CarePlanExported,
+        Action::CarePlanReceived,
     ];
 
     pub fn key(self) -> &'static str {
@@ -90,6 +92,7 @@ impl Action {
             Action::PlanSaved => "plan_saved",
             Action::ScheduleSaved => "schedule_saved",
             Action::CarePlanExported => "careplan_exported",
+            Action::CarePlanReceived => "careplan_received",
         }
     }
 
@@ -115,6 +118,7 @@ impl Action {
             Action::PlanSaved => "計画書変更",
             Action::ScheduleSaved => "予定実績変更",
             Action::CarePlanExported => "ケアプラン連携出力",
+            Action::CarePlanReceived => "ケアプラン連携受信",
         }
     }
 

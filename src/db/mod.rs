@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod dialect;
 pub mod exports;
+pub mod imports;
 pub mod jobs;
 pub mod offices;
 pub mod partners;

@@ -330,6 +330,22 @@ pub fn certifications_of(
         .load(conn)?)
 }
 
+/// Whether the corporation has a recipient with these 保険者番号 and 被保険者番号.
+pub fn exists_by_numbers(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    insurer: &str,
+    insured: &str,
+) -> DbResult<bool> {
+    Ok(recipients::table
+        .filter(recipients::corporation_id.eq(corporation_id))
+        .filter(recipients::insurer_number.eq(insurer))
+        .filter(recipients::insured_number.eq(insured))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
 /// The certifications of many recipients (newest first per recipient).
 pub fn certifications_of_many(
     conn: &mut DbConnection,

@@ -381,11 +381,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    received_files (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        office_id -> BigInt,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+        source_name -> Text,
+        file_name -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        data -> Binary,
+        kind -> Text,
+        csv_version -> Text,
+        sender_number -> Text,
+        sender_type -> Text,
+        receiver_number -> Text,
+        receiver_type -> Text,
+        month -> Text,
+        file_timestamp -> Text,
+        records -> Integer,
+        errors -> Integer,
+        warnings -> Integer,
+        verdict -> Text,
+        messages -> Text,
+        set_messages -> Text,
+        status -> Text,
+        applied_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(offices -> corporations (corporation_id));
 diesel::joinable!(memberships -> offices (office_id));
 diesel::joinable!(memberships -> staff (staff_id));
 diesel::joinable!(jobs -> staff (created_by));
 diesel::joinable!(export_history -> staff (staff_id));
+diesel::joinable!(received_files -> staff (uploaded_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     corporations,
@@ -411,4 +443,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     schedule_locks,
     export_history,
     staff_preferences,
+    received_files,
 );

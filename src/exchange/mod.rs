@@ -4,3 +4,5 @@
 
 pub mod export;
 pub mod preview;
+pub mod receive;
+pub mod unpack;

@@ -2,7 +2,8 @@
 
 pub mod account;
 pub mod audit;
-pub mod careplan;
+pub mod careplan_export;
+pub mod careplan_import;
 pub mod dates;
 pub mod error;
 pub mod form;
@@ -159,13 +160,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/schedules/{id}/{month}/table7",
             web::post().to(schedules::table7_choose),
         )
-        .route("/careplan", web::get().to(careplan::index))
-        .route("/careplan/export", web::get().to(careplan::list))
+        .route("/careplan", web::get().to(careplan_export::index))
+        .route("/careplan/export", web::get().to(careplan_export::list))
         .route(
             "/careplan/export/confirm",
-            web::post().to(careplan::confirm),
+            web::post().to(careplan_export::confirm),
         )
-        .route("/careplan/export/run", web::post().to(careplan::run))
+        .route("/careplan/export/run", web::post().to(careplan_export::run))
+        .route("/careplan/import", web::get().to(careplan_import::page))
+        .route(
+            "/careplan/import/upload",
+            web::post().to(careplan_import::upload),
+        )
+        .route(
+            "/careplan/import/files/{id}",
+            web::get().to(careplan_import::original),
+        )
         .route("/service-codes", web::get().to(service_codes::list))
         .route(
             "/service-codes/import",

@@ -127,13 +127,31 @@ async function exportAll(page, prefix, shot) {
   const r = spawnSync(bin, ['csv', 'check', path], { encoding: 'utf8' });
   check(r.status === 0, `the checker refused the zip: ${r.stdout}`);
   check(/0 errors/.test(r.stdout), r.stdout);
-  return { selected, report: r.stdout };
+  return { selected, report: r.stdout, path };
 }
+let planZip = null;
 
 await journey("kyotaku exports next month's 利用票 for all partners and the checker passes the zip", async (page) => {
   await login(page, 'kyotaku');
-  const { report } = await exportAll(page, '利用票出力_1310100001_', 'export-plan');
+  const { report, path } = await exportAll(page, '利用票出力_1310100001_', 'export-plan');
   check(report.includes('UPPLAN_') && report.includes('UPSIKYU_') && report.includes('UPHOSOKU_'), report);
+  planZip = path;
+});
+
+await journey('helper uploads the 利用票 zip and sees every file checked', async (page) => {
+  check(planZip, 'the export journey left a zip');
+  await login(page, 'helper');
+  await page.goto(base + '/careplan/import');
+  await page.setInputFiles('[data-file-input]', planZip);
+  await page.waitForSelector('[data-chosen-list] li');
+  await page.click('button:has-text("アップロード")');
+  await page.waitForSelector('text=件のファイルを受け付けました');
+  const ours = await page.textContent('table.import-list');
+  check(ours.includes('宛てのファイルではありません'), 'files for other offices are refused with the reason');
+  const rows = await page.$$eval('table.import-list tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  const own = rows.filter((t) => t.includes('_1310100001_11_'));
+  check(own.length === 3 && own.every((t) => !t.includes('(エ)')), `own set importable: ${own.join(' | ')}`);
+  await page.screenshot({ path: join(tmpdir(), 'tsunagi-import-list.png'), fullPage: true });
 });
 
 await journey("helper exports last month's 実績 and the checker passes the zip", async (page) => {

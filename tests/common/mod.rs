@@ -303,6 +303,16 @@ where
         fields: &[(&str, &str)],
         file: (&str, &str, &[u8]),
     ) -> Resp {
+        self.post_files(path, fields, &[file]).await
+    }
+
+    /// Posts a multipart form with text fields and any number of files.
+    pub async fn post_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Resp {
         let boundary = "----tsunagi-test-boundary";
         let mut body: Vec<u8> = Vec::new();
         for (k, v) in fields {
@@ -313,12 +323,14 @@ where
                 .as_bytes(),
             );
         }
-        let (name, file_name, data) = file;
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        for (name, file_name, data) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let cookie = self
             .cookies
             .iter()

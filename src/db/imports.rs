@@ -1,0 +1,162 @@
+//! Received files (ケアプラン連携 取込): the originals as uploaded, with their checks.
+
+use super::schema::{received_files as rf, staff};
+use super::{DbConnection, DbResult, now};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub const RECEIVED: &str = "received";
+pub const APPLIED: &str = "applied";
+pub const OK: &str = "ok";
+pub const REFUSED: &str = "refused";
+
+/// A received file without its bytes.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rf)]
+pub struct ReceivedFile {
+    pub id: i64,
+    pub office_id: i64,
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: NaiveDateTime,
+    pub source_name: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub kind: String,
+    pub csv_version: String,
+    pub sender_number: String,
+    pub sender_type: String,
+    pub receiver_number: String,
+    pub receiver_type: String,
+    pub month: String,
+    pub file_timestamp: String,
+    pub records: i32,
+    pub errors: i32,
+    pub warnings: i32,
+    pub verdict: String,
+    pub messages: String,
+    pub set_messages: String,
+    pub status: String,
+    pub applied_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = rf)]
+pub struct NewReceivedFile {
+    pub corporation_id: i64,
+    pub office_id: i64,
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: NaiveDateTime,
+    pub source_name: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub data: Vec<u8>,
+    pub kind: String,
+    pub csv_version: String,
+    pub sender_number: String,
+    pub sender_type: String,
+    pub receiver_number: String,
+    pub receiver_type: String,
+    pub month: String,
+    pub file_timestamp: String,
+    pub records: i32,
+    pub errors: i32,
+    pub warnings: i32,
+    pub verdict: String,
+    pub messages: String,
+    pub set_messages: String,
+    pub status: String,
+}
+
+pub fn store(conn: &mut DbConnection, f: &NewReceivedFile) -> DbResult<i64> {
+    Ok(diesel::insert_into(rf::table)
+        .values(f)
+        .returning(rf::id)
+        .get_result(conn)?)
+}
+
+/// A file with the same bytes already received by the office: (id, when, status).
+pub fn find_by_hash(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    sha256: &str,
+) -> DbResult<Option<ReceivedFile>> {
+    Ok(rf::table
+        .filter(rf::corporation_id.eq(corporation_id))
+        .filter(rf::office_id.eq(office_id))
+        .filter(rf::sha256.eq(sha256))
+        .order(rf::id)
+        .select(ReceivedFile::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The office's received files not yet applied, in ファイル連番 order, with the uploader's name.
+pub fn pending(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+) -> DbResult<Vec<(ReceivedFile, Option<String>)>> {
+    Ok(rf::table
+        .left_join(staff::table)
+        .filter(rf::corporation_id.eq(corporation_id))
+        .filter(rf::office_id.eq(office_id))
+        .filter(rf::status.eq(RECEIVED))
+        .order((rf::file_timestamp, rf::file_name, rf::id))
+        .select((ReceivedFile::as_select(), staff::name.nullable()))
+        .load(conn)?)
+}
+
+/// The stored files of the office that share a ファイル連番 (a set may arrive in pieces).
+pub fn of_timestamp(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    timestamp: &str,
+) -> DbResult<Vec<(ReceivedFile, Vec<u8>)>> {
+    let rows: Vec<(ReceivedFile, Vec<u8>)> = rf::table
+        .filter(rf::corporation_id.eq(corporation_id))
+        .filter(rf::office_id.eq(office_id))
+        .filter(rf::file_timestamp.eq(timestamp))
+        .filter(rf::status.eq(RECEIVED))
+        .order(rf::id)
+        .select((ReceivedFile::as_select(), rf::data))
+        .load(conn)?;
+    Ok(rows)
+}
+
+/// The original bytes of a received file of the office (evidence download).
+pub fn data_of(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    id: i64,
+) -> DbResult<Option<(ReceivedFile, Vec<u8>)>> {
+    Ok(rf::table
+        .filter(rf::id.eq(id))
+        .filter(rf::corporation_id.eq(corporation_id))
+        .filter(rf::office_id.eq(office_id))
+        .select((ReceivedFile::as_select(), rf::data))
+        .first(conn)
+        .optional()?)
+}
+
+/// Sets the verdict and the set's messages of a stored file (a set is re-checked when more of
+/// its files arrive).
+pub fn set_verdict(
+    conn: &mut DbConnection,
+    id: i64,
+    verdict: &str,
+    set_messages: &str,
+) -> DbResult<()> {
+    diesel::update(rf::table.find(id))
+        .set((rf::verdict.eq(verdict), rf::set_messages.eq(set_messages)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn received_at() -> NaiveDateTime {
+    now()
+}

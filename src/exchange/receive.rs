@@ -1,0 +1,266 @@
+//! 取込, first step: receive uploaded files for an office, check them, and keep the originals.
+//!
+//! Every file is read with the codec; the verdict is `refused` when the file is not addressed to
+//! the office (送信先 number and type), when the checker finds errors in it, or when its set
+//! (送信単位: files sharing a ファイル連番, from this upload and earlier ones) is incomplete or
+//! inconsistent. Warnings flag what the user should look at before importing: a sender unknown
+//! to 他社情報, recipients not registered, a file already received. A file whose exact bytes
+//! were received before is not stored twice. Nothing here changes schedules.
+
+use crate::db::imports::{self as q, NewReceivedFile, REFUSED};
+use crate::db::offices::Office;
+use crate::db::{self, DbConnection};
+use crate::exchange::unpack::Input;
+use crate::standard::{self, FileKind, ParsedFile, Record, Severity};
+use crate::web::AppError;
+use sha2::{Digest, Sha256};
+
+/// What one upload did.
+#[derive(Debug, Default)]
+pub struct ReceiveReport {
+    /// Files stored (new bytes).
+    pub stored: Vec<i64>,
+    /// Files whose exact bytes were received before: (name, first received at).
+    pub duplicates: Vec<(String, chrono::NaiveDateTime)>,
+    /// How many stored files were refused.
+    pub refused: usize,
+}
+
+/// A message of the preview list: (エ) when it refuses the file, (警) when it only warns.
+fn line(error: bool, text: String) -> String {
+    format!("{}{text}", if error { "(エ) " } else { "(警) " })
+}
+
+fn finding_text(f: &standard::Finding) -> String {
+    let mut s = String::new();
+    if let Some(l) = f.line {
+        s.push_str(&format!("{l}行目 "));
+    }
+    if let Some(item) = &f.item {
+        s.push_str(&format!("{item}："));
+    }
+    s.push_str(&f.message_ja);
+    s
+}
+
+/// The (insurer, insured) pairs a file is about.
+fn people(f: &ParsedFile) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = f
+        .data()
+        .map(|(_, r)| match r {
+            Record::Supplement(x) => (x.insurer.to_string(), x.insured.to_string()),
+            Record::Plan1(x) => (x.insurer.to_string(), x.insured.to_string()),
+            Record::Plan2(x) => (x.insurer.to_string(), x.insured.to_string()),
+            Record::Plan3(x) => (x.insurer.to_string(), x.insured.to_string()),
+            Record::Plan1Delete(x) => (x.insurer.to_string(), x.insured.to_string()),
+            Record::Schedule(x) => (x.insurer.to_string(), x.insured.to_string()),
+            Record::Benefit(x) => (x.insurer.to_string(), x.insured.to_string()),
+            Record::PlanDelete(x) => (x.insurer.to_string(), x.insured.to_string()),
+            Record::ActualsDelete(x) => (x.insurer.to_string(), x.insured.to_string()),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The file-level messages: addressee, the checker's findings, sender, recipients.
+fn file_messages(
+    conn: &mut DbConnection,
+    office: &Office,
+    f: &ParsedFile,
+) -> Result<Vec<(bool, String)>, AppError> {
+    let corp = office.corporation_id;
+    let mut out = Vec::new();
+    if let Some(n) = &f.name {
+        let to_us = n.receiver.as_str() == office.office_number
+            && n.receiver_type
+                .as_deref()
+                .is_none_or(|t| t == office.service_type);
+        if !to_us {
+            out.push((
+                true,
+                format!(
+                    "この事業所（{} {}）宛てのファイルではありません（送信先 {}{}）。",
+                    office.office_number,
+                    office.service_type,
+                    n.receiver.as_str(),
+                    n.receiver_type
+                        .as_deref()
+                        .map(|t| format!(" {t}"))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        let sender = n.sender.as_str();
+        let own = db::offices::list(conn, corp)?
+            .iter()
+            .any(|o| o.office_number == sender);
+        let partner = db::partners::list(conn, corp, "")?
+            .iter()
+            .any(|p| p.office_number == sender);
+        if !own && !partner {
+            out.push((
+                false,
+                format!("送信元の事業所 {sender} が他社情報に登録されていません。他社情報に登録してください。"),
+            ));
+        }
+    }
+    for x in &f.findings {
+        out.push((x.severity == Severity::Error, finding_text(x)));
+    }
+    let mut missing = Vec::new();
+    for (insurer, insured) in people(f) {
+        if !db::recipients::exists_by_numbers(conn, corp, &insurer, &insured)? {
+            missing.push(format!("{insured}（保険者 {insurer}）"));
+        }
+    }
+    if !missing.is_empty() {
+        let shown: Vec<&String> = missing.iter().take(5).collect();
+        out.push((
+            false,
+            format!(
+                "登録されていない利用者がいます：{}{}",
+                shown
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                if missing.len() > 5 {
+                    format!(" ほか{}人", missing.len() - 5)
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+fn join(messages: &[(bool, String)]) -> String {
+    let mut sorted: Vec<&(bool, String)> = messages.iter().collect();
+    sorted.sort_by_key(|(e, _)| !*e);
+    sorted
+        .iter()
+        .map(|(e, t)| line(*e, t.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Receives uploaded files for `office`: checks, stores the new ones, re-checks their sets.
+/// Runs in one transaction: an upload is stored whole or not at all.
+pub fn receive(
+    conn: &mut DbConnection,
+    office: &Office,
+    staff_id: Option<i64>,
+    uploads: Vec<Input>,
+) -> Result<ReceiveReport, AppError> {
+    let corp = office.corporation_id;
+    db::dialect::write_transaction(conn, |conn| -> Result<ReceiveReport, AppError> {
+        let mut report = ReceiveReport::default();
+        let mut timestamps: Vec<String> = Vec::new();
+        // (stored id, refused) of this upload's files.
+        let mut verdicts: Vec<(i64, bool)> = Vec::new();
+        for u in uploads {
+            let sha = hex::encode(Sha256::digest(&u.bytes));
+            if let Some(prev) = q::find_by_hash(conn, corp, office.id, &sha)? {
+                report
+                    .duplicates
+                    .push((u.display.clone(), prev.uploaded_at));
+                continue;
+            }
+            let parsed = standard::read_file(&u.name, &u.bytes);
+            let messages = file_messages(conn, office, &parsed)?;
+            let errors = messages.iter().filter(|(e, _)| *e).count();
+            let n = parsed.name.as_ref();
+            let timestamp = n.map(|n| n.timestamp.clone()).unwrap_or_default();
+            if !timestamp.is_empty() && !timestamps.contains(&timestamp) {
+                timestamps.push(timestamp.clone());
+            }
+            let id = q::store(
+                conn,
+                &NewReceivedFile {
+                    corporation_id: corp,
+                    office_id: office.id,
+                    uploaded_by: staff_id,
+                    uploaded_at: q::received_at(),
+                    source_name: u.display,
+                    file_name: parsed.file_name.clone(),
+                    sha256: sha,
+                    size_bytes: u.bytes.len() as i64,
+                    kind: parsed
+                        .kind
+                        .map(|k| k.prefix().to_string())
+                        .unwrap_or_default(),
+                    csv_version: parsed
+                        .version
+                        .map(|v| v.code().to_string())
+                        .unwrap_or_default(),
+                    sender_number: n.map(|n| n.sender.to_string()).unwrap_or_default(),
+                    sender_type: n.and_then(|n| n.sender_type.clone()).unwrap_or_default(),
+                    receiver_number: n.map(|n| n.receiver.to_string()).unwrap_or_default(),
+                    receiver_type: n.and_then(|n| n.receiver_type.clone()).unwrap_or_default(),
+                    month: n
+                        .and_then(|n| n.month)
+                        .map(|m| m.yyyymm())
+                        .unwrap_or_default(),
+                    file_timestamp: timestamp,
+                    records: parsed.records.len() as i32,
+                    errors: errors as i32,
+                    warnings: (messages.len() - errors) as i32,
+                    verdict: if errors > 0 { REFUSED } else { q::OK }.into(),
+                    messages: join(&messages),
+                    set_messages: String::new(),
+                    status: q::RECEIVED.into(),
+                    data: u.bytes,
+                },
+            )?;
+            verdicts.push((id, errors > 0));
+            report.stored.push(id);
+        }
+        // Re-check every set this upload touched, with the files received before.
+        for ts in timestamps {
+            let stored = q::of_timestamp(conn, corp, office.id, &ts)?;
+            let parsed: Vec<ParsedFile> = stored
+                .iter()
+                .map(|(f, data)| standard::read_file(&f.file_name, data))
+                .collect();
+            for set in standard::check_sets(&parsed) {
+                let set_lines: Vec<(bool, String)> = set
+                    .findings
+                    .iter()
+                    .map(|x| (x.severity == Severity::Error, finding_text(x)))
+                    .collect();
+                let set_error = set_lines.iter().any(|(e, _)| *e);
+                for &i in &set.members {
+                    let (f, _) = &stored[i];
+                    let verdict = if f.errors > 0 || set_error {
+                        REFUSED
+                    } else {
+                        q::OK
+                    };
+                    if let Some(v) = verdicts.iter_mut().find(|v| v.0 == f.id) {
+                        v.1 = verdict == REFUSED;
+                    }
+                    q::set_verdict(conn, f.id, verdict, &join(&set_lines))?;
+                }
+            }
+        }
+        report.refused = verdicts.iter().filter(|v| v.1).count();
+        Ok(report)
+    })
+}
+
+/// The label of a file kind on the 取込確認 list (取込データ).
+pub fn kind_label(kind: &str) -> &'static str {
+    match FileKind::from_prefix(kind) {
+        Some(FileKind::Upplan | FileKind::Upsikyu) => "利用票",
+        Some(FileKind::Uphosoku) => "利用者補足情報",
+        Some(FileKind::Up1kyo | FileKind::Up2kyo | FileKind::Up3kyo) => "計画書",
+        Some(FileKind::Upjsk) => "実績票",
+        Some(FileKind::Dltplan) => "利用票削除",
+        Some(FileKind::Dlt1kyo) => "計画書削除",
+        Some(FileKind::Dltjsk) => "実績票削除",
+        None => "不明",
+    }
+}

@@ -43,10 +43,11 @@ pub enum Action {
     ScheduleSaved,
     CarePlanExported,
     CarePlanReceived,
+    CarePlanImported,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::LoginSucceeded,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -68,6 +69,7 @@ impl Action {
         Action::ScheduleSaved,
         Action::CarePlanExported,
         Action::CarePlanReceived,
+        Action::CarePlanImported,
     ];
 
     pub fn key(self) -> &'static str {
@@ -93,6 +95,7 @@ impl Action {
             Action::ScheduleSaved => "schedule_saved",
             Action::CarePlanExported => "careplan_exported",
             Action::CarePlanReceived => "careplan_received",
+            Action::CarePlanImported => "careplan_imported",
         }
     }
 
@@ -119,6 +122,7 @@ impl Action {
             Action::ScheduleSaved => "予定実績変更",
             Action::CarePlanExported => "ケアプラン連携出力",
             Action::CarePlanReceived => "ケアプラン連携受信",
+            Action::CarePlanImported => "ケアプラン連携取込",
         }
     }
 

@@ -1,6 +1,6 @@
 //! Received files (ケアプラン連携 取込): the originals as uploaded, with their checks.
 
-use super::schema::{received_files as rf, staff};
+use super::schema::{import_history as ih, received_files as rf, staff};
 use super::{DbConnection, DbResult, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -76,17 +76,20 @@ pub fn store(conn: &mut DbConnection, f: &NewReceivedFile) -> DbResult<i64> {
         .get_result(conn)?)
 }
 
-/// A file with the same bytes already received by the office: (id, when, status).
-pub fn find_by_hash(
+/// The same file (name and bytes) already received by the office. The name counts: the same
+/// records sent again under another ファイル連番 are another set.
+pub fn find_same(
     conn: &mut DbConnection,
     corporation_id: i64,
     office_id: i64,
+    file_name: &str,
     sha256: &str,
 ) -> DbResult<Option<ReceivedFile>> {
     Ok(rf::table
         .filter(rf::corporation_id.eq(corporation_id))
         .filter(rf::office_id.eq(office_id))
         .filter(rf::sha256.eq(sha256))
+        .filter(rf::file_name.eq(file_name))
         .order(rf::id)
         .select(ReceivedFile::as_select())
         .first(conn)
@@ -159,4 +162,77 @@ pub fn set_verdict(
 
 pub fn received_at() -> NaiveDateTime {
     now()
+}
+
+// ---- applied sets ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ih)]
+pub struct NewImport {
+    pub corporation_id: i64,
+    pub office_id: i64,
+    pub recipient_id: i64,
+    pub month: String,
+    pub side: String,
+    pub sender_number: String,
+    pub sender_type: String,
+    pub file_timestamp: String,
+    pub summary: String,
+    pub applied_by: Option<i64>,
+    pub applied_at: NaiveDateTime,
+}
+
+pub fn record_applied(conn: &mut DbConnection, row: &NewImport) -> DbResult<()> {
+    diesel::insert_into(ih::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// The newest set applied for this recipient, month and sender that is newer than `timestamp`.
+pub fn applied_after(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    recipient_id: i64,
+    month: &str,
+    sender: &str,
+    timestamp: &str,
+) -> DbResult<Option<String>> {
+    Ok(ih::table
+        .filter(ih::corporation_id.eq(corporation_id))
+        .filter(ih::office_id.eq(office_id))
+        .filter(ih::recipient_id.eq(recipient_id))
+        .filter(ih::month.eq(month))
+        .filter(ih::sender_number.eq(sender))
+        .filter(ih::file_timestamp.gt(timestamp))
+        .order(ih::file_timestamp.desc())
+        .select(ih::file_timestamp)
+        .first(conn)
+        .optional()?)
+}
+
+/// How many recipient-months have been applied from sets of the office (for tests and the list).
+pub fn applied_count(conn: &mut DbConnection, office_id: i64) -> DbResult<i64> {
+    Ok(ih::table
+        .filter(ih::office_id.eq(office_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Marks the office's received files of a set as applied.
+pub fn mark_applied(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    timestamp: &str,
+) -> DbResult<()> {
+    diesel::update(
+        rf::table
+            .filter(rf::corporation_id.eq(corporation_id))
+            .filter(rf::office_id.eq(office_id))
+            .filter(rf::file_timestamp.eq(timestamp))
+            .filter(rf::status.eq(RECEIVED)),
+    )
+    .set((rf::status.eq(APPLIED), rf::applied_at.eq(Some(now()))))
+    .execute(conn)?;
+    Ok(())
 }

@@ -330,6 +330,22 @@ pub fn certifications_of(
         .load(conn)?)
 }
 
+/// The corporation's recipient with these 保険者番号 and 被保険者番号.
+pub fn find_by_numbers(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    insurer: &str,
+    insured: &str,
+) -> DbResult<Option<Recipient>> {
+    Ok(recipients::table
+        .filter(recipients::corporation_id.eq(corporation_id))
+        .filter(recipients::insurer_number.eq(insurer))
+        .filter(recipients::insured_number.eq(insured))
+        .select(Recipient::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Whether the corporation has a recipient with these 保険者番号 and 被保険者番号.
 pub fn exists_by_numbers(
     conn: &mut DbConnection,

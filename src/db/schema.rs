@@ -412,6 +412,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_history (id) {
+        id -> BigInt,
+        corporation_id -> BigInt,
+        office_id -> BigInt,
+        recipient_id -> BigInt,
+        month -> Text,
+        side -> Text,
+        sender_number -> Text,
+        sender_type -> Text,
+        file_timestamp -> Text,
+        summary -> Text,
+        applied_by -> Nullable<BigInt>,
+        applied_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> corporations (corporation_id));
 diesel::joinable!(memberships -> offices (office_id));
 diesel::joinable!(memberships -> staff (staff_id));
@@ -444,4 +461,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     export_history,
     staff_preferences,
     received_files,
+    import_history,
 );

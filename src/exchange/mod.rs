@@ -2,6 +2,7 @@
 //! the database with the codec (`standard`). The jobs and screens of export and import call
 //! this room; it knows no web.
 
+pub mod apply;
 pub mod export;
 pub mod preview;
 pub mod receive;

@@ -4,8 +4,8 @@
 //! the office (送信先 number and type), when the checker finds errors in it, or when its set
 //! (送信単位: files sharing a ファイル連番, from this upload and earlier ones) is incomplete or
 //! inconsistent. Warnings flag what the user should look at before importing: a sender unknown
-//! to 他社情報, recipients not registered, a file already received. A file whose exact bytes
-//! were received before is not stored twice. Nothing here changes schedules.
+//! to 他社情報, recipients not registered, a file already received. A file received before
+//! (same name, same bytes) is not stored twice. Nothing here changes schedules.
 
 use crate::db::imports::{self as q, NewReceivedFile, REFUSED};
 use crate::db::offices::Office;
@@ -163,7 +163,8 @@ pub fn receive(
         let mut verdicts: Vec<(i64, bool)> = Vec::new();
         for u in uploads {
             let sha = hex::encode(Sha256::digest(&u.bytes));
-            if let Some(prev) = q::find_by_hash(conn, corp, office.id, &sha)? {
+            let base = standard::file_name::base_name(&u.name).to_string();
+            if let Some(prev) = q::find_same(conn, corp, office.id, &base, &sha)? {
                 report
                     .duplicates
                     .push((u.display.clone(), prev.uploaded_at));

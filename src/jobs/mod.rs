@@ -9,6 +9,7 @@
 
 pub mod audit_csv;
 pub mod export_zip;
+pub mod import_apply;
 pub mod spreadsheet;
 pub mod staff_csv;
 
@@ -160,6 +161,7 @@ fn dispatch(ctx: &JobContext<'_>) -> Result<JobOutput, JobError> {
         staff_csv::Payload::KIND => run(ctx, staff_csv::run),
         audit_csv::Payload::KIND => run(ctx, audit_csv::run),
         export_zip::Payload::KIND => run(ctx, export_zip::run),
+        import_apply::Payload::KIND => run(ctx, import_apply::run),
         other => Err(JobError::permanent(format!(
             "不明な処理の種類です（{other}）。"
         ))),

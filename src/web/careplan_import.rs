@@ -60,7 +60,7 @@ pub struct ImportPage {
 }
 
 /// `20261121184652` → `2026/11/21 18:46:52`.
-fn timestamp_label(ts: &str) -> String {
+pub fn timestamp_label(ts: &str) -> String {
     if ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit()) {
         format!(
             "{}/{}/{} {}:{}:{}",

@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod careplan_export;
 pub mod careplan_import;
+pub mod careplan_receive;
 pub mod dates;
 pub mod error;
 pub mod form;
@@ -175,6 +176,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/careplan/import/files/{id}",
             web::get().to(careplan_import::original),
+        )
+        .route("/careplan/receive", web::get().to(careplan_receive::list))
+        .route(
+            "/careplan/receive/{timestamp}",
+            web::get().to(careplan_receive::show),
+        )
+        .route(
+            "/careplan/receive/{timestamp}/apply",
+            web::post().to(careplan_receive::apply_set),
         )
         .route("/service-codes", web::get().to(service_codes::list))
         .route(

@@ -130,6 +130,7 @@ async function exportAll(page, prefix, shot) {
   return { selected, report: r.stdout, path };
 }
 let planZip = null;
+let actualZip = null;
 
 await journey("kyotaku exports next month's 利用票 for all partners and the checker passes the zip", async (page) => {
   await login(page, 'kyotaku');
@@ -156,8 +157,25 @@ await journey('helper uploads the 利用票 zip and sees every file checked', as
 
 await journey("helper exports last month's 実績 and the checker passes the zip", async (page) => {
   await login(page, 'helper');
-  const { report } = await exportAll(page, '実績出力_1310100001_', 'export-actual');
+  const { report, path } = await exportAll(page, '実績出力_1310100001_', 'export-actual');
   check(report.includes('UPJSK_'), report);
+  actualZip = path;
+});
+
+await journey('kyotaku uploads the 実績 zip, reviews the differences and imports it', async (page) => {
+  check(actualZip, 'the 実績 export journey left a zip');
+  await login(page, 'kyotaku');
+  await page.goto(base + '/careplan/import');
+  await page.setInputFiles('[data-file-input]', actualZip);
+  await page.click('button:has-text("アップロード")');
+  await page.waitForSelector('text=件のファイルを受け付けました');
+  await page.click('nav.tabs >> text=印刷・取込');
+  await page.click('a:has-text("内容を確認")');
+  await page.waitForSelector('table.receive-list');
+  await page.screenshot({ path: join(tmpdir(), 'tsunagi-receive-set.png'), fullPage: true });
+  await page.click('button:has-text("全て選択")');
+  await page.click('button:has-text("取込")');
+  await page.waitForSelector('text=処理を受け付けました');
 });
 
 await browser.close();

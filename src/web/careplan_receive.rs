@@ -1,0 +1,302 @@
+//! ケアプラン連携 印刷・取込 (`/careplan/receive`): the received sets this office can import, and
+//! per set the recipients with what would change in 予定実績, day by day, before the user chooses
+//! and presses 取込 (a background job applies them).
+
+use crate::AppState;
+use crate::auth::{Auth, CsrfForm, Menu};
+use crate::db::imports as q;
+use crate::domain::ServiceMonth;
+use crate::exchange::apply::{self, LineStatus, Side};
+use crate::jobs::import_apply;
+use crate::web::careplan_import::timestamp_label;
+use crate::web::{AppError, AppResult, Layout, blocking, see_other};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct Query {
+    #[serde(default)]
+    done: String,
+}
+
+pub struct SetRow {
+    pub timestamp: String,
+    pub exported_at: String,
+    pub sender: String,
+    pub data_label: String,
+    pub month: String,
+    pub files: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "careplan/receive.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub side_label: &'static str,
+    pub sets: Vec<SetRow>,
+}
+
+fn wareki(month: &str) -> String {
+    ServiceMonth::parse(month)
+        .map(|m| m.wareki())
+        .unwrap_or_else(|_| month.to_string())
+}
+
+pub async fn list(
+    auth: Auth,
+    state: web::Data<AppState>,
+    query: web::Query<Query>,
+) -> AppResult<ListPage> {
+    auth.require(Menu::CarePlanExchange)?;
+    let side = apply::side_for(&auth.office);
+    let wanted = match side {
+        Side::Plan => "UPPLAN",
+        Side::Actual => "UPJSK",
+    };
+    let (corp, office) = (auth.corporation_id(), auth.office.id);
+    let files = blocking(&state, move |conn| Ok(q::pending(conn, corp, office)?)).await?;
+    let mut sets: Vec<SetRow> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
+    for (f, _) in &files {
+        if f.verdict != q::OK {
+            refused.push(f.file_timestamp.clone());
+        }
+    }
+    for (f, _) in files {
+        if refused.contains(&f.file_timestamp) {
+            continue;
+        }
+        match sets.iter_mut().find(|s| s.timestamp == f.file_timestamp) {
+            Some(s) => s.files += 1,
+            None => sets.push(SetRow {
+                exported_at: timestamp_label(&f.file_timestamp),
+                timestamp: f.file_timestamp.clone(),
+                sender: format!("{} {}", f.sender_number, f.sender_type),
+                data_label: String::new(),
+                month: wareki(&f.month),
+                files: 1,
+            }),
+        }
+        if f.kind == wanted
+            && let Some(s) = sets.iter_mut().find(|s| s.timestamp == f.file_timestamp)
+        {
+            s.data_label = side.label().to_string();
+            if s.month.is_empty() {
+                s.month = wareki(&f.month);
+            }
+        }
+    }
+    sets.retain(|s| !s.data_label.is_empty());
+    let notice = (query.done == "queued").then(|| {
+        "処理を受け付けました。取込が終わると、予定実績の画面に反映されます（一括処理状況確認で進み具合を確認できます）。".to_string()
+    });
+    Ok(ListPage {
+        layout: Layout::new(
+            &auth,
+            Some(Menu::CarePlanExchange),
+            "ケアプラン連携 印刷・取込",
+            &[("ケアプラン連携", None), ("印刷・取込", None)],
+        )
+        .with_notice(notice),
+        side_label: side.label(),
+        sets,
+    })
+}
+
+pub struct DayView {
+    pub day: u32,
+    pub before: i32,
+    pub after: i32,
+}
+
+pub struct LineView {
+    pub status: &'static str,
+    pub class: &'static str,
+    pub provider: String,
+    pub service: String,
+    pub time: String,
+    pub days: Vec<DayView>,
+}
+
+pub struct RecipientView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub insurer: String,
+    pub insured: String,
+    pub month: String,
+    pub status: &'static str,
+    pub changed: bool,
+    pub blocked: String,
+    pub summary: String,
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "careplan/receive_set.html")]
+pub struct SetPage {
+    pub layout: Layout,
+    pub timestamp: String,
+    pub exported_at: String,
+    pub sender: String,
+    pub side_label: &'static str,
+    pub rows: Vec<RecipientView>,
+}
+
+fn hhmm(t: &str) -> String {
+    if t.len() == 4 && t != "9999" {
+        format!("{}:{}", t[..2].trim_start_matches('0').max("0"), &t[2..])
+    } else {
+        String::new()
+    }
+}
+
+pub async fn show(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<SetPage> {
+    auth.require(Menu::CarePlanExchange)?;
+    let ts = path.into_inner();
+    if ts.len() != 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::NotFound);
+    }
+    let office = auth.office.clone();
+    let t = ts.clone();
+    let set = blocking(&state, move |conn| apply::compare(conn, &office, &t)).await?;
+    let rows = set
+        .changes
+        .iter()
+        .map(|c| {
+            let (added, removed, changed) = c.summary();
+            RecipientView {
+                id: c.recipient.as_ref().map(|r| r.id).unwrap_or(0),
+                code: c
+                    .recipient
+                    .as_ref()
+                    .map(|r| r.code.clone())
+                    .unwrap_or_default(),
+                name: c
+                    .recipient
+                    .as_ref()
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default(),
+                insurer: c.insurer.clone(),
+                insured: c.insured.clone(),
+                month: c.month.wareki(),
+                status: if c.blocked.is_some() {
+                    "取込不可"
+                } else if c.changed() {
+                    "変更あり"
+                } else {
+                    "変更なし"
+                },
+                changed: c.changed(),
+                blocked: c.blocked.clone().unwrap_or_default(),
+                summary: if c.changed() {
+                    format!("追加 {added} 行／削除 {removed} 行／変更 {changed} 行")
+                } else {
+                    "取り込んでも変わりません".into()
+                },
+                lines: c
+                    .lines
+                    .iter()
+                    .filter(|l| l.status != LineStatus::Same)
+                    .map(|l| LineView {
+                        status: l.status.label(),
+                        class: match l.status {
+                            LineStatus::Added => "added",
+                            LineStatus::Removed => "removed",
+                            _ => "changed",
+                        },
+                        provider: format!("{}（{}）", l.provider_name, l.key.provider),
+                        service: format!("{} {}", l.key.code, l.service_name),
+                        time: format!("{}〜{}", hhmm(&l.key.start), hhmm(&l.key.end)),
+                        days: l
+                            .days
+                            .iter()
+                            .map(|d| DayView {
+                                day: d.day,
+                                before: d.before,
+                                after: d.after,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(SetPage {
+        layout: Layout::new(
+            &auth,
+            Some(Menu::CarePlanExchange),
+            "ケアプラン連携 取込内容の確認",
+            &[
+                ("ケアプラン連携", None),
+                ("印刷・取込", Some("/careplan/receive")),
+                ("取込内容の確認", None),
+            ],
+        ),
+        exported_at: timestamp_label(&ts),
+        timestamp: ts,
+        sender: format!("{} {}", set.sender, set.sender_type),
+        side_label: set.side.label(),
+        rows,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    sel: Vec<String>,
+}
+
+pub async fn apply_set(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: CsrfForm<ApplyForm>,
+) -> AppResult<HttpResponse> {
+    auth.require(Menu::CarePlanExchange)?;
+    let ts = path.into_inner();
+    let recipients: Vec<i64> = form.0.sel.iter().filter_map(|s| s.parse().ok()).collect();
+    if recipients.is_empty() {
+        return Err(AppError::BadRequest(
+            "取り込む利用者が選択されていません。".into(),
+        ));
+    }
+    let office = auth.office.clone();
+    let actor = auth.actor();
+    let login_id = auth.staff.login_id.clone();
+    blocking(&state, move |conn| {
+        // The set must exist for this office and the recipients must be in it.
+        let set = apply::compare(conn, &office, &ts)?;
+        let known: Vec<i64> = set
+            .changes
+            .iter()
+            .filter_map(|c| c.recipient.as_ref().map(|r| r.id))
+            .collect();
+        if recipients.iter().any(|r| !known.contains(r)) {
+            return Err(AppError::BadRequest(
+                "選択された利用者はこの送信単位に含まれていません。画面を表示し直してください。"
+                    .into(),
+            ));
+        }
+        crate::jobs::enqueue(
+            conn,
+            &actor,
+            &import_apply::Payload {
+                office_id: office.id,
+                timestamp: ts,
+                recipients,
+                login_id,
+                client_addr: actor.client_addr.clone(),
+            },
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other("/careplan/receive?done=queued"))
+}

@@ -1,0 +1,264 @@
+//! ケアプラン連携 印刷・取込: the difference view of a received set and applying it through the
+//! job (利用票 at the provider, 実績 at the 居宅), idempotence and order.
+
+mod common;
+use actix_web::http::StatusCode;
+use common::{Client, TestDb, app, state};
+use tsunagi::exchange::export::{DataKind, ExportRequest, SpecChoice, no_progress, run};
+
+fn month_now() -> tsunagi::domain::ServiceMonth {
+    let t = tsunagi::web::dates::today_jst();
+    tsunagi::domain::ServiceMonth::parse(&t.format("%Y%m").to_string()).unwrap()
+}
+
+fn prev_month() -> String {
+    let m = month_now();
+    let (y, mo) = if m.month() == 1 {
+        (m.year() - 1, 12)
+    } else {
+        (m.year(), m.month() - 1)
+    };
+    format!("{y:04}{mo:02}")
+}
+
+/// A zip exported by `office` (number, type) for `month`, dated `hour`:00 on 2026-11-21.
+fn exported(db: &TestDb, office: (&str, &str), data: DataKind, month: &str, hour: u32) -> Vec<u8> {
+    let mut conn = db.conn();
+    let req = ExportRequest {
+        office_id: common::office_id(db, office.0, office.1),
+        month: month.to_string(),
+        data,
+        delete: false,
+        recipients: Vec::new(),
+        destinations: Vec::new(),
+        spec: SpecChoice::Partner,
+        split: false,
+    };
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 21)
+        .unwrap()
+        .and_hms_opt(hour, 0, 0)
+        .unwrap();
+    let out = run(&mut conn, 1, &req, now, None, None, &mut no_progress).unwrap();
+    out.zips.into_iter().next().unwrap().bytes
+}
+
+fn recipient(db: &TestDb, code: &str) -> i64 {
+    use diesel::prelude::*;
+    use tsunagi::db::schema::recipients as r;
+    let mut c = db.conn();
+    r::table
+        .filter(r::code.eq(code))
+        .filter(r::corporation_id.eq(1))
+        .select(r::id)
+        .first(&mut *c)
+        .unwrap()
+}
+
+async fn upload<S, B>(c: &mut Client<S>, zip: &[u8]) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let token = c.get("/careplan/import").await.csrf();
+    let r = c
+        .post_files(
+            "/careplan/import/upload",
+            &[("csrf_token", token.as_str())],
+            &[("files", "in.zip", zip)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location()
+}
+
+/// The timestamps of the sets listed on /careplan/receive.
+fn sets_on(body: &str) -> Vec<String> {
+    body.match_indices("href=\"/careplan/receive/")
+        .map(|(i, m)| body[i + m.len()..i + m.len() + 14].to_string())
+        .collect()
+}
+
+fn drain(db: &TestDb) {
+    tsunagi::jobs::drain(&db.db, chrono::Duration::seconds(60)).unwrap();
+}
+
+both_backends!(the_care_office_imports_actuals, |db: TestDb| async move {
+    let db = db.with_demo();
+    let month = prev_month();
+    // The provider's 実績 for last month, as sent.
+    let zip = exported(&db, ("1310100001", "11"), DataKind::Actual, &month, 9);
+    // Here the 居宅's copy of 青木 キヨ's 実績 lacks one visit (one day's actual count is 0).
+    let rid = recipient(&db, "R0001");
+    let (line, day) = {
+        let mut c = db.conn();
+        let lines = tsunagi::db::schedules::lines_for(&mut c, rid, &month).unwrap();
+        let l = lines
+            .iter()
+            .find(|l| l.provider_type == "11")
+            .unwrap()
+            .clone();
+        let days = tsunagi::db::schedules::days_for(&mut c, &[l.id]).unwrap();
+        let d = days.iter().find(|d| d.actual_count > 0).unwrap().clone();
+        let mut actual = [0; 31];
+        for x in &days {
+            actual[(x.day - 1) as usize] = x.actual_count;
+        }
+        actual[(d.day - 1) as usize] = 0;
+        tsunagi::db::schedules::set_days(&mut c, l.id, None, Some(&actual)).unwrap();
+        (l.id, d.day)
+    };
+    let mut k = Client::new(app(state(&db)).await);
+    k.login_demo("kyotaku").await;
+    upload(&mut k, &zip).await;
+    let list = k.get("/careplan/receive").await;
+    let sets = sets_on(&list.body);
+    assert_eq!(sets.len(), 1, "{}", list.body);
+    let page = k.get(&format!("/careplan/receive/{}", sets[0])).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // Exactly one difference: that day, 0 here, 1 received.
+    let row = page
+        .body
+        .split("\n    <tr")
+        .find(|r| r.contains("R0001"))
+        .unwrap();
+    assert!(
+        row.contains("変更あり") && row.contains("変更 1 行"),
+        "{row}"
+    );
+    assert!(row.contains(&format!("<td>{day}</td>")));
+    assert_eq!(
+        page.body.matches("変更あり").count(),
+        1,
+        "only R0001 differs"
+    );
+    // 取込 → job → the 実績 is back.
+    let token = page.csrf();
+    let rs = rid.to_string();
+    let r = k
+        .post(
+            &format!("/careplan/receive/{}/apply", sets[0]),
+            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    drain(&db);
+    {
+        let mut c = db.conn();
+        let days = tsunagi::db::schedules::days_for(&mut c, &[line]).unwrap();
+        assert_eq!(days.iter().find(|d| d.day == day).unwrap().actual_count, 1);
+        let office = common::office_id(&db, "1310100001", "43");
+        assert_eq!(
+            tsunagi::db::imports::applied_count(&mut c, office).unwrap(),
+            1
+        );
+    }
+    // The set is applied: no longer listed; the same zip again is a duplicate, nothing changes.
+    assert!(sets_on(&k.get("/careplan/receive").await.body).is_empty());
+    let loc = upload(&mut k, &zip).await;
+    assert!(loc.contains("stored=0"), "{loc}");
+});
+
+both_backends!(
+    the_provider_imports_a_plan_and_an_older_set_never_wins,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let month = month_now().yyyymm();
+        let older = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
+        let newer = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 10);
+        // The provider's copy lacks 青木 キヨ's 訪問介護 line.
+        let rid = recipient(&db, "R0001");
+        {
+            let mut c = db.conn();
+            let line = tsunagi::db::schedules::lines_for(&mut c, rid, &month)
+                .unwrap()
+                .into_iter()
+                .find(|l| l.provider_type == "11")
+                .unwrap();
+            tsunagi::db::schedules::delete_line(&mut c, rid, line.id).unwrap();
+        }
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        upload(&mut h, &newer).await;
+        let sets = sets_on(&h.get("/careplan/receive").await.body);
+        assert_eq!(sets.len(), 1);
+        let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
+        let row = page
+            .body
+            .split("\n    <tr")
+            .find(|r| r.contains("R0001"))
+            .unwrap();
+        assert!(row.contains("追加 1 行"), "{row}");
+        let token = page.csrf();
+        let rs = rid.to_string();
+        h.post(
+            &format!("/careplan/receive/{}/apply", sets[0]),
+            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
+        )
+        .await;
+        drain(&db);
+        {
+            let mut c = db.conn();
+            let lines = tsunagi::db::schedules::lines_for(&mut c, rid, &month).unwrap();
+            assert!(
+                lines.iter().any(|l| l.provider_type == "11"),
+                "the line is back"
+            );
+        }
+        // The older set arrives later: R0001 cannot be overwritten by it.
+        upload(&mut h, &older).await;
+        let sets = sets_on(&h.get("/careplan/receive").await.body);
+        assert_eq!(sets.len(), 1);
+        let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
+        let row = page
+            .body
+            .split("\n    <tr")
+            .find(|r| r.contains("R0001"))
+            .unwrap();
+        assert!(row.contains("より新しい送信単位"), "{row}");
+        assert!(
+            !row.contains("name=\"sel\""),
+            "a blocked recipient cannot be ticked"
+        );
+        // Asking for it anyway changes nothing.
+        let token = page.csrf();
+        h.post(
+            &format!("/careplan/receive/{}/apply", sets[0]),
+            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
+        )
+        .await;
+        drain(&db);
+        let mut c = db.conn();
+        let office = common::office_id(&db, "1310100001", "11");
+        assert_eq!(
+            tsunagi::db::imports::applied_count(&mut c, office).unwrap(),
+            1
+        );
+    }
+);
+
+both_backends!(
+    receive_screens_need_the_permission,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let mut n = Client::new(app(state(&db)).await);
+        n.login_demo("noperm").await;
+        assert_eq!(
+            n.get("/careplan/receive").await.status,
+            StatusCode::FORBIDDEN
+        );
+        let mut k = Client::new(app(state(&db)).await);
+        k.login_demo("kyotaku").await;
+        assert_eq!(
+            k.get("/careplan/receive/20260101000000").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            k.get("/careplan/receive/../etc").await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+);

@@ -315,3 +315,104 @@ fn export_command_writes_checked_zips() {
     ]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("several service types"));
 }
+
+/// `tsunagi import --apply`: the provider's 実績 zip received by the 居宅 restores the visit the
+/// 居宅's copy lacked; the same files again change nothing.
+#[test]
+fn import_command_receives_and_applies() {
+    let db = TestDb::sqlite().with_demo();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let month = prev_month();
+    let o = tsunagi(&[
+        "export",
+        "--office",
+        "1310100001:11",
+        "--month",
+        &month,
+        "--data",
+        "actual",
+        "--database-url",
+        &db.url,
+        "--out",
+        dir,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let zip = format!("{dir}/{}", s["zips"][0].as_str().unwrap());
+    // The 居宅's copy of R0001's 訪問介護 実績 lacks one visit.
+    let (line, day) = {
+        use diesel::prelude::*;
+        use tsunagi::db::schema::recipients as r;
+        let mut c = db.conn();
+        let rid: i64 = r::table
+            .filter(r::code.eq("R0001"))
+            .filter(r::corporation_id.eq(1))
+            .select(r::id)
+            .first(&mut *c)
+            .unwrap();
+        let l = tsunagi::db::schedules::lines_for(&mut c, rid, &month)
+            .unwrap()
+            .into_iter()
+            .find(|l| l.provider_type == "11")
+            .unwrap();
+        let days = tsunagi::db::schedules::days_for(&mut c, &[l.id]).unwrap();
+        let mut actual = [0; 31];
+        for d in &days {
+            actual[(d.day - 1) as usize] = d.actual_count;
+        }
+        let day = days.iter().find(|d| d.actual_count > 0).unwrap().day;
+        actual[(day - 1) as usize] = 0;
+        tsunagi::db::schedules::set_days(&mut c, l.id, None, Some(&actual)).unwrap();
+        (l.id, day)
+    };
+    let o = tsunagi(&[
+        "import",
+        "--office",
+        "1310100001:43",
+        &zip,
+        "--apply",
+        "--database-url",
+        &db.url,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["verdict"] == "ok"),
+        "{s}"
+    );
+    let people = s["applied"][0]["recipients"].as_array().unwrap();
+    let changed: Vec<&serde_json::Value> = people
+        .iter()
+        .filter(|p| p["changed"].as_u64().unwrap() > 0 || p["added"].as_u64().unwrap() > 0)
+        .collect();
+    assert_eq!(changed.len(), 1, "{s}");
+    assert_eq!(changed[0]["recipient"], "R0001");
+    {
+        let mut c = db.conn();
+        let days = tsunagi::db::schedules::days_for(&mut c, &[line]).unwrap();
+        assert_eq!(days.iter().find(|d| d.day == day).unwrap().actual_count, 1);
+    }
+    // Again: already received, nothing applied.
+    let o = tsunagi(&[
+        "import",
+        "--office",
+        "1310100001:43",
+        &zip,
+        "--apply",
+        "--database-url",
+        &db.url,
+    ]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("already received") && text.contains("no change"),
+        "{text}"
+    );
+}

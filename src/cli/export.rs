@@ -69,7 +69,10 @@ pub struct ExportArgs {
     pub json: bool,
 }
 
-fn find_office(conn: &mut db::DbConnection, spec: &str) -> Result<db::offices::Office, String> {
+pub(crate) fn find_office(
+    conn: &mut db::DbConnection,
+    spec: &str,
+) -> Result<db::offices::Office, String> {
     use crate::db::schema::offices as o;
     use diesel::prelude::*;
     let (number, service_type) = match spec.split_once(':') {

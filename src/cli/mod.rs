@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod export;
+pub mod import;
 
 use crate::config::{DEFAULT_DATABASE_URL, Settings};
 use crate::db::{self, Db};
@@ -37,6 +38,9 @@ pub enum Command {
     Admin(AdminArgs),
     /// Write the exchange's files for a month into a folder (利用票 from a 居宅, 実績 from a provider).
     Export(export::ExportArgs),
+    /// Receive ケアプランデータ連携 files for an office (checked and kept), and with --apply
+    /// apply the complete sets to 予定実績.
+    Import(import::ImportArgs),
     /// Check and show ケアプランデータ連携 CSV files (no database needed).
     Csv {
         #[command(subcommand)]
@@ -148,6 +152,7 @@ pub fn main() -> i32 {
         Command::Migrate(args) => migrate(args),
         Command::Admin(args) => admin(args),
         Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
         Command::Csv { command } => return csv::run(command),
     };
     match result {

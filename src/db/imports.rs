@@ -96,6 +96,20 @@ pub fn find_same(
         .optional()?)
 }
 
+/// Received files by id (of one corporation), in id order.
+pub fn by_ids(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    ids: &[i64],
+) -> DbResult<Vec<ReceivedFile>> {
+    Ok(rf::table
+        .filter(rf::corporation_id.eq(corporation_id))
+        .filter(rf::id.eq_any(ids.to_vec()))
+        .order(rf::id)
+        .select(ReceivedFile::as_select())
+        .load(conn)?)
+}
+
 /// The office's received files not yet applied, in ファイル連番 order, with the uploader's name.
 pub fn pending(
     conn: &mut DbConnection,

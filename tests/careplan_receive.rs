@@ -39,6 +39,8 @@ fn exported(db: &TestDb, office: (&str, &str), data: DataKind, month: &str, hour
         .and_hms_opt(hour, 0, 0)
         .unwrap();
     let out = run(&mut conn, 1, &req, now, None, None, &mut no_progress).unwrap();
+    // As the job does: the history says what was sent to whom.
+    tsunagi::db::exports::record(&mut conn, &out.history).unwrap();
     out.zips.into_iter().next().unwrap().bytes
 }
 
@@ -259,6 +261,105 @@ both_backends!(
         assert_eq!(
             k.get("/careplan/receive/../etc").await.status,
             StatusCode::NOT_FOUND
+        );
+    }
+);
+
+both_backends!(
+    a_dltplan_withdraws_the_providers_plan,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let month = month_now().yyyymm();
+        // The 居宅 sent this month's 利用票, then withdrew R0001's 訪問介護 and sent a DLTPLAN.
+        exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
+        let rid = recipient(&db, "R0001");
+        let fields = {
+            let mut c = db.conn();
+            let line = tsunagi::db::schedules::lines_for(&mut c, rid, &month)
+                .unwrap()
+                .into_iter()
+                .find(|l| l.provider_type == "11")
+                .unwrap();
+            // Every 訪問介護 line of the month goes.
+            for l in tsunagi::db::schedules::lines_for(&mut c, rid, &month).unwrap() {
+                if l.provider_type == "11" {
+                    tsunagi::db::schedules::delete_line(&mut c, rid, l.id).unwrap();
+                }
+            }
+            tsunagi::db::schedules::LineFields {
+                provider_number: line.provider_number,
+                provider_type: line.provider_type,
+                provider_name: line.provider_name,
+                service_code: line.service_code,
+                service_name: line.service_name,
+                units: line.units,
+                start_time: line.start_time,
+                end_time: line.end_time,
+                over_30: "0".into(),
+                ..Default::default()
+            }
+        };
+        let zip = {
+            let mut conn = db.conn();
+            let req = ExportRequest {
+                office_id: common::office_id(&db, "1310100001", "43"),
+                month: month.clone(),
+                data: DataKind::Plan,
+                delete: true,
+                recipients: Vec::new(),
+                destinations: Vec::new(),
+                spec: SpecChoice::Partner,
+                split: false,
+            };
+            let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 21)
+                .unwrap()
+                .and_hms_opt(11, 0, 0)
+                .unwrap();
+            let out = run(&mut conn, 1, &req, now, None, None, &mut no_progress).unwrap();
+            assert!(out.errors.is_empty());
+            assert!(
+                !out.zips.is_empty(),
+                "blocked: {:?}; sets: {}",
+                out.result.blocked,
+                out.result.sets.len()
+            );
+            out.zips.into_iter().next().unwrap().bytes
+        };
+        // The provider's copy still holds the plan (as it would in its own software).
+        {
+            let mut c = db.conn();
+            let id = tsunagi::db::schedules::add_line(&mut c, 1, rid, &month, &fields).unwrap();
+            let mut plan = [0; 31];
+            plan[0] = 1;
+            plan[1] = 1;
+            tsunagi::db::schedules::set_days(&mut c, id, Some(&plan), None).unwrap();
+        }
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        upload(&mut h, &zip).await;
+        let list = h.get("/careplan/receive").await;
+        assert!(list.body.contains("利用票（予定）の削除"), "{}", list.body);
+        let sets = sets_on(&list.body);
+        let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
+        let row = page
+            .body
+            .split("\n    <tr")
+            .find(|r| r.contains("R0001"))
+            .unwrap();
+        assert!(row.contains("削除 1 行"), "{row}");
+        let token = page.csrf();
+        let rs = rid.to_string();
+        h.post(
+            &format!("/careplan/receive/{}/apply", sets[0]),
+            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
+        )
+        .await;
+        drain(&db);
+        let mut c = db.conn();
+        let lines = tsunagi::db::schedules::lines_for(&mut c, rid, &month).unwrap();
+        assert!(
+            !lines.iter().any(|l| l.provider_type == "11"),
+            "the withdrawn plan is gone"
         );
     }
 );

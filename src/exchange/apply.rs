@@ -1,13 +1,16 @@
 //! 取込, second step: what a received set changes in 予定実績, recipient by recipient and day by
 //! day, and applying it.
 //!
-//! The standard's replace semantics: a received 利用票 (UPPLAN) replaces the recipient-month's
-//! 予定 (every line; actual counts on matching lines are kept); a received 実績 (UPJSK) replaces
-//! the sending provider's 実績 for the recipient-month (its lines of that service type). A line is
+//! The standard's replace semantics: a received 利用票 (UPPLAN) replaces the receiving provider's
+//! 予定 rows for the recipient-month (its own lines; actual counts on matching lines are kept;
+//! the form's lines of other providers are not the provider's to change); a received 実績
+//! (UPJSK) replaces the sending provider's 実績 for the recipient-month (its lines of that
+//! service type). A line is
 //! matched by provider number + service type + service code + start and end time; a visit made
 //! at another time is a line of its own, as the 第6表 writes time bands. Applying the same set
 //! twice changes nothing; a set older than one already applied for the same recipient, month and
-//! sender is refused.
+//! sender is refused. A delete (DLTPLAN at a provider, DLTJSK at a 居宅) empties that side of
+//! those same lines for each person and month it names.
 
 use crate::db::imports::{self as iq, ReceivedFile};
 use crate::db::offices::Office;
@@ -144,6 +147,10 @@ impl RecipientChange {
 /// A received set ready to compare: its files (metadata) and what it carries.
 pub struct ReceivedSet {
     pub side: Side,
+    /// A delete set (DLTPLAN / DLTJSK): the named months' side is emptied.
+    pub deleting: bool,
+    /// Whose lines the set replaces (number, type).
+    pub owner: (String, String),
     pub timestamp: String,
     pub sender: String,
     pub sender_type: String,
@@ -178,16 +185,38 @@ pub fn compare(
             "この送信単位にはエラーのあるファイルがあるため、取り込めません。取込確認の内容を確認してください。".into(),
         ));
     }
-    let wanted = match side {
-        Side::Plan => FileKind::Upplan,
-        Side::Actual => FileKind::Upjsk,
+    // What this office takes from a set: its side's file, or that side's delete file (which
+    // empties the side for each person and month it names).
+    let (wanted, delete) = match side {
+        Side::Plan => (FileKind::Upplan, FileKind::Dltplan),
+        Side::Actual => (FileKind::Upjsk, FileKind::Dltjsk),
     };
     let mut by_person: BTreeMap<(String, String, String), BTreeMap<LineKey, ReceivedLine>> =
         BTreeMap::new();
     let mut files = Vec::new();
     let (mut sender, mut sender_type) = (String::new(), String::new());
+    let mut deleting = false;
     for (f, data) in stored {
         let parsed = standard::read_file(&f.file_name, &data);
+        if parsed.kind == Some(delete) {
+            sender = f.sender_number.clone();
+            sender_type = f.sender_type.clone();
+            for (_, r) in parsed.data() {
+                let person = match r {
+                    Record::PlanDelete(d) => {
+                        (d.insurer.to_string(), d.insured.to_string(), d.month)
+                    }
+                    Record::ActualsDelete(d) => {
+                        (d.insurer.to_string(), d.insured.to_string(), d.month)
+                    }
+                    _ => continue,
+                };
+                by_person
+                    .entry((person.0, person.1, person.2.yyyymm()))
+                    .or_default();
+            }
+            deleting = true;
+        }
         if parsed.kind == Some(wanted) {
             sender = f.sender_number.clone();
             sender_type = f.sender_type.clone();
@@ -244,8 +273,17 @@ pub fn compare(
         .flat_map(|l| l.keys().map(|k| k.code.clone()))
         .collect();
     let table = db::service_codes::table_for_codes(conn, corp, &codes)?;
+    // Whose lines the set replaces: a provider's own lines (its 予定 rows; the 居宅's lines for
+    // other providers are not the provider's to change), or the sending provider's (実績).
+    let owner = match side {
+        Side::Plan => (office.office_number.clone(), office.service_type.clone()),
+        Side::Actual => (sender.clone(), sender_type.clone()),
+    };
     let mut changes = Vec::new();
     for ((insurer, insured, month), mut received) in by_person {
+        received.retain(|k, _| {
+            k.provider == owner.0 && (owner.1.is_empty() || k.service_type == owner.1)
+        });
         let Ok(m) = ServiceMonth::parse(&month) else {
             continue;
         };
@@ -274,7 +312,7 @@ pub fn compare(
                 ));
             }
             Some(r) => {
-                let ours = ours_for(conn, r.id, &m, side, &sender, &sender_type)?;
+                let ours = ours_for(conn, r.id, &m, &owner)?;
                 change.lines = diff(&ours.0, &ours.1, &change.received, side);
                 if let Some(newer) =
                     iq::applied_after(conn, corp, office.id, r.id, &m.yyyymm(), &sender, timestamp)?
@@ -289,6 +327,8 @@ pub fn compare(
     }
     Ok(ReceivedSet {
         side,
+        owner,
+        deleting,
         timestamp: timestamp.to_string(),
         sender,
         sender_type,
@@ -297,24 +337,17 @@ pub fn compare(
     })
 }
 
-/// Our lines that the set replaces, with their days: every line of the month (利用票), or the
-/// sending provider's lines of its service type (実績).
+/// Our lines that the set replaces, with their days: the lines of `owner` (number, type).
 fn ours_for(
     conn: &mut DbConnection,
     recipient_id: i64,
     m: &ServiceMonth,
-    side: Side,
-    sender: &str,
-    sender_type: &str,
+    owner: &(String, String),
 ) -> DbResult<(Vec<ScheduleLine>, Vec<ScheduleDay>)> {
     let lines: Vec<ScheduleLine> = sq::lines_for(conn, recipient_id, &m.yyyymm())?
         .into_iter()
-        .filter(|l| match side {
-            Side::Plan => true,
-            Side::Actual => {
-                l.provider_number == sender
-                    && (sender_type.is_empty() || l.provider_type == sender_type)
-            }
+        .filter(|l| {
+            l.provider_number == owner.0 && (owner.1.is_empty() || l.provider_type == owner.1)
         })
         .collect();
     let days = sq::days_for(conn, &lines.iter().map(|l| l.id).collect::<Vec<_>>())?;
@@ -407,14 +440,7 @@ pub fn apply(
         if c.blocked.is_some() || (!only.is_empty() && !only.contains(&r.id)) {
             continue;
         }
-        let (lines, days) = ours_for(
-            conn,
-            r.id,
-            &c.month,
-            set.side,
-            &set.sender,
-            &set.sender_type,
-        )?;
+        let (lines, days) = ours_for(conn, r.id, &c.month, &set.owner)?;
         for (key, rl) in &c.received {
             let line_id = match lines.iter().find(|l| LineKey::of_line(l) == *key) {
                 Some(l) => l.id,

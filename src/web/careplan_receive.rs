@@ -51,9 +51,9 @@ pub async fn list(
 ) -> AppResult<ListPage> {
     auth.require(Menu::CarePlanExchange)?;
     let side = apply::side_for(&auth.office);
-    let wanted = match side {
-        Side::Plan => "UPPLAN",
-        Side::Actual => "UPJSK",
+    let (wanted, delete) = match side {
+        Side::Plan => ("UPPLAN", "DLTPLAN"),
+        Side::Actual => ("UPJSK", "DLTJSK"),
     };
     let (corp, office) = (auth.corporation_id(), auth.office.id);
     let files = blocking(&state, move |conn| Ok(q::pending(conn, corp, office)?)).await?;
@@ -79,10 +79,14 @@ pub async fn list(
                 files: 1,
             }),
         }
-        if f.kind == wanted
+        if (f.kind == wanted || f.kind == delete)
             && let Some(s) = sets.iter_mut().find(|s| s.timestamp == f.file_timestamp)
         {
-            s.data_label = side.label().to_string();
+            s.data_label = if f.kind == delete {
+                format!("{}の削除", side.label())
+            } else {
+                side.label().to_string()
+            };
             if s.month.is_empty() {
                 s.month = wareki(&f.month);
             }
@@ -242,7 +246,14 @@ pub async fn show(
         exported_at: timestamp_label(&ts),
         timestamp: ts,
         sender: format!("{} {}", set.sender, set.sender_type),
-        side_label: set.side.label(),
+        side_label: if set.deleting {
+            match set.side {
+                Side::Plan => "利用票の削除（予定を取り消します）",
+                Side::Actual => "実績票の削除（この事業所の実績を取り消します）",
+            }
+        } else {
+            set.side.label()
+        },
         rows,
     })
 }

@@ -1,5 +1,7 @@
 //! Export benchmark (issue 5 "Measured"): a 居宅 with 2,000 recipients, 4 providers each and
-//! 25 days of service a month; times building and checking the month's 利用票 sets and the zip.
+//! 25 days of service a month; times building and checking the month's 利用票 sets and the zip,
+//! and the whole export job; then (issue 6) the provider receiving that zip: ingest, preview,
+//! apply.
 //! Prints figures; fails nothing.
 //!
 //!   cargo bench --bench export                      # SQLite
@@ -226,4 +228,44 @@ fn main() {
             db.backend.label()
         );
     }
+
+    // Import (issue 6): the 訪問介護 office receives the zip of the last export (its own set of
+    // 2,000 recipients and the other destinations' sets, refused as not addressed to it),
+    // compares its set with 予定実績 and applies it.
+    let last = db::jobs::list(&mut conn, office.corporation_id, office.id, None, 1, 0)
+        .unwrap()
+        .0
+        .remove(0);
+    let art = &last.artifacts[0];
+    let zip = db::jobs::artifact_data(&mut conn, art.id).unwrap();
+    let inputs = tsunagi::exchange::unpack::read_zip(&art.file_name, &zip).unwrap();
+    let t = Instant::now();
+    let report = tsunagi::exchange::receive::receive(&mut conn, &homon, None, inputs).unwrap();
+    let ingest = t.elapsed();
+    let stamp = db::imports::pending(&mut conn, office.corporation_id, homon.id)
+        .unwrap()
+        .into_iter()
+        .find(|(f, _)| f.verdict == db::imports::OK && f.kind == "UPPLAN")
+        .map(|(f, _)| f.file_timestamp)
+        .expect("the provider's own set");
+    let t = Instant::now();
+    let set = tsunagi::exchange::apply::compare(&mut conn, &homon, &stamp).unwrap();
+    let preview = t.elapsed();
+    let t = Instant::now();
+    let (applied, lines) = db::dialect::write_transaction(&mut conn, |c| {
+        tsunagi::exchange::apply::apply(c, &homon, &set, &[], None)
+    })
+    .unwrap();
+    let apply_time = t.elapsed();
+    println!(
+        "import: ingest {} files ({} refused) {:.2} s; preview {} recipients {:.2} s; apply {applied} recipients ({lines} lines) {:.2} s; peak RSS {:.0} MB ({})",
+        report.stored.len(),
+        report.refused,
+        ingest.as_secs_f64(),
+        set.changes.len(),
+        preview.as_secs_f64(),
+        apply_time.as_secs_f64(),
+        peak_rss_mb(),
+        db.backend.label()
+    );
 }

@@ -330,6 +330,14 @@ pub fn certifications_of(
         .load(conn)?)
 }
 
+/// (保険者番号, 被保険者番号) of every recipient of a corporation.
+pub fn numbers_of(conn: &mut DbConnection, corporation_id: i64) -> DbResult<Vec<(String, String)>> {
+    Ok(recipients::table
+        .filter(recipients::corporation_id.eq(corporation_id))
+        .select((recipients::insurer_number, recipients::insured_number))
+        .load(conn)?)
+}
+
 /// The corporation's recipient with these 保険者番号 and 被保険者番号.
 pub fn find_by_numbers(
     conn: &mut DbConnection,
@@ -344,22 +352,6 @@ pub fn find_by_numbers(
         .select(Recipient::as_select())
         .first(conn)
         .optional()?)
-}
-
-/// Whether the corporation has a recipient with these 保険者番号 and 被保険者番号.
-pub fn exists_by_numbers(
-    conn: &mut DbConnection,
-    corporation_id: i64,
-    insurer: &str,
-    insured: &str,
-) -> DbResult<bool> {
-    Ok(recipients::table
-        .filter(recipients::corporation_id.eq(corporation_id))
-        .filter(recipients::insurer_number.eq(insurer))
-        .filter(recipients::insured_number.eq(insured))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
 }
 
 /// The certifications of many recipients (newest first per recipient).

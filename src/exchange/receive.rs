@@ -64,42 +64,59 @@ fn people(f: &ParsedFile) -> Vec<(String, String)> {
     out
 }
 
-/// The file-level messages: addressee, the checker's findings, sender, recipients.
-fn file_messages(
-    conn: &mut DbConnection,
-    office: &Office,
-    f: &ParsedFile,
-) -> Result<Vec<(bool, String)>, AppError> {
-    let corp = office.corporation_id;
+/// What the checks look up, loaded once per upload.
+struct Known {
+    /// Office numbers of our own offices and of 他社情報.
+    offices: std::collections::HashSet<String>,
+    /// (保険者番号, 被保険者番号) of the corporation's recipients.
+    people: std::collections::HashSet<(String, String)>,
+}
+
+impl Known {
+    fn load(conn: &mut DbConnection, corp: i64) -> Result<Known, AppError> {
+        let mut offices: std::collections::HashSet<String> = db::offices::list(conn, corp)?
+            .into_iter()
+            .map(|o| o.office_number)
+            .collect();
+        offices.extend(
+            db::partners::list(conn, corp, "")?
+                .into_iter()
+                .map(|p| p.office_number),
+        );
+        let people = db::recipients::numbers_of(conn, corp)?
+            .into_iter()
+            .collect();
+        Ok(Known { offices, people })
+    }
+}
+
+/// The refusal of a file addressed to another office (`None` when it is ours).
+fn not_ours(office: &Office, n: &standard::FileName) -> Option<String> {
+    let to_us = n.receiver.as_str() == office.office_number
+        && n.receiver_type
+            .as_deref()
+            .is_none_or(|t| t == office.service_type);
+    (!to_us).then(|| {
+        format!(
+            "この事業所（{} {}）宛てのファイルではありません（送信先 {}{}）。",
+            office.office_number,
+            office.service_type,
+            n.receiver.as_str(),
+            n.receiver_type
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default()
+        )
+    })
+}
+
+/// The file-level messages of a file addressed to us: the checker's findings, sender,
+/// recipients.
+fn file_messages(known: &Known, f: &ParsedFile) -> Vec<(bool, String)> {
     let mut out = Vec::new();
     if let Some(n) = &f.name {
-        let to_us = n.receiver.as_str() == office.office_number
-            && n.receiver_type
-                .as_deref()
-                .is_none_or(|t| t == office.service_type);
-        if !to_us {
-            out.push((
-                true,
-                format!(
-                    "この事業所（{} {}）宛てのファイルではありません（送信先 {}{}）。",
-                    office.office_number,
-                    office.service_type,
-                    n.receiver.as_str(),
-                    n.receiver_type
-                        .as_deref()
-                        .map(|t| format!(" {t}"))
-                        .unwrap_or_default()
-                ),
-            ));
-        }
         let sender = n.sender.as_str();
-        let own = db::offices::list(conn, corp)?
-            .iter()
-            .any(|o| o.office_number == sender);
-        let partner = db::partners::list(conn, corp, "")?
-            .iter()
-            .any(|p| p.office_number == sender);
-        if !own && !partner {
+        if !known.offices.contains(sender) {
             out.push((
                 false,
                 format!("送信元の事業所 {sender} が他社情報に登録されていません。他社情報に登録してください。"),
@@ -109,23 +126,18 @@ fn file_messages(
     for x in &f.findings {
         out.push((x.severity == Severity::Error, finding_text(x)));
     }
-    let mut missing = Vec::new();
-    for (insurer, insured) in people(f) {
-        if !db::recipients::exists_by_numbers(conn, corp, &insurer, &insured)? {
-            missing.push(format!("{insured}（保険者 {insurer}）"));
-        }
-    }
+    let missing: Vec<String> = people(f)
+        .into_iter()
+        .filter(|p| !known.people.contains(p))
+        .map(|(insurer, insured)| format!("{insured}（保険者 {insurer}）"))
+        .collect();
     if !missing.is_empty() {
-        let shown: Vec<&String> = missing.iter().take(5).collect();
+        let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
         out.push((
             false,
             format!(
                 "登録されていない利用者がいます：{}{}",
-                shown
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join("、"),
+                shown.join("、"),
                 if missing.len() > 5 {
                     format!(" ほか{}人", missing.len() - 5)
                 } else {
@@ -134,7 +146,7 @@ fn file_messages(
             ),
         ));
     }
-    Ok(out)
+    out
 }
 
 fn join(messages: &[(bool, String)]) -> String {
@@ -161,6 +173,9 @@ pub fn receive(
         let mut timestamps: Vec<String> = Vec::new();
         // (stored id, refused) of this upload's files.
         let mut verdicts: Vec<(i64, bool)> = Vec::new();
+        // This upload's files as read (the set check reuses them).
+        let mut in_memory: Vec<(i64, ParsedFile)> = Vec::new();
+        let known = Known::load(conn, corp)?;
         for u in uploads {
             let sha = hex::encode(Sha256::digest(&u.bytes));
             let base = standard::file_name::base_name(&u.name).to_string();
@@ -170,12 +185,25 @@ pub fn receive(
                     .push((u.display.clone(), prev.uploaded_at));
                 continue;
             }
-            let parsed = standard::read_file(&u.name, &u.bytes);
-            let messages = file_messages(conn, office, &parsed)?;
+            // A file addressed to another office is refused for that alone (not read further).
+            let name = standard::FileName::parse(&base).ok().map(|(n, _)| n);
+            let refusal = name.as_ref().and_then(|n| not_ours(office, n));
+            let parsed = match refusal {
+                Some(_) => None,
+                None => Some(standard::read_file(&u.name, &u.bytes)),
+            };
+            let messages: Vec<(bool, String)> = match (&refusal, &parsed) {
+                (Some(r), _) => vec![(true, r.clone())],
+                (None, Some(p)) => file_messages(&known, p),
+                (None, None) => Vec::new(),
+            };
             let errors = messages.iter().filter(|(e, _)| *e).count();
-            let n = parsed.name.as_ref();
+            let n = parsed
+                .as_ref()
+                .and_then(|p| p.name.as_ref())
+                .or(name.as_ref());
             let timestamp = n.map(|n| n.timestamp.clone()).unwrap_or_default();
-            if !timestamp.is_empty() && !timestamps.contains(&timestamp) {
+            if parsed.is_some() && !timestamp.is_empty() && !timestamps.contains(&timestamp) {
                 timestamps.push(timestamp.clone());
             }
             let id = q::store(
@@ -186,15 +214,17 @@ pub fn receive(
                     uploaded_by: staff_id,
                     uploaded_at: q::received_at(),
                     source_name: u.display,
-                    file_name: parsed.file_name.clone(),
+                    file_name: base.clone(),
                     sha256: sha,
                     size_bytes: u.bytes.len() as i64,
-                    kind: parsed
-                        .kind
+                    kind: n
+                        .map(|n| n.kind)
+                        .or(parsed.as_ref().and_then(|p| p.kind))
                         .map(|k| k.prefix().to_string())
                         .unwrap_or_default(),
                     csv_version: parsed
-                        .version
+                        .as_ref()
+                        .and_then(|p| p.version)
                         .map(|v| v.code().to_string())
                         .unwrap_or_default(),
                     sender_number: n.map(|n| n.sender.to_string()).unwrap_or_default(),
@@ -206,7 +236,10 @@ pub fn receive(
                         .map(|m| m.yyyymm())
                         .unwrap_or_default(),
                     file_timestamp: timestamp,
-                    records: parsed.records.len() as i32,
+                    records: match &parsed {
+                        Some(p) => p.records.len() as i32,
+                        None => u.bytes.iter().filter(|b| **b == b'\n').count() as i32,
+                    },
                     errors: errors as i32,
                     warnings: (messages.len() - errors) as i32,
                     verdict: if errors > 0 { REFUSED } else { q::OK }.into(),
@@ -218,13 +251,21 @@ pub fn receive(
             )?;
             verdicts.push((id, errors > 0));
             report.stored.push(id);
+            if let Some(p) = parsed {
+                in_memory.push((id, p));
+            }
         }
         // Re-check every set this upload touched, with the files received before.
         for ts in timestamps {
             let stored = q::of_timestamp(conn, corp, office.id, &ts)?;
             let parsed: Vec<ParsedFile> = stored
                 .iter()
-                .map(|(f, data)| standard::read_file(&f.file_name, data))
+                .map(
+                    |(f, data)| match in_memory.iter().position(|(id, _)| *id == f.id) {
+                        Some(i) => in_memory.swap_remove(i).1,
+                        None => standard::read_file(&f.file_name, data),
+                    },
+                )
                 .collect();
             for set in standard::check_sets(&parsed) {
                 let set_lines: Vec<(bool, String)> = set

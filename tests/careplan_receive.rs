@@ -363,3 +363,87 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    an_unknown_recipient_is_registered_from_the_supplement,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let month = month_now().yyyymm();
+        let zip = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
+        // Here R0001 is known under another 被保険者番号, so the one in the file is unknown.
+        {
+            use diesel::prelude::*;
+            use tsunagi::db::schema::recipients as r;
+            let mut c = db.conn();
+            diesel::update(r::table.filter(r::code.eq("R0001")))
+                .set(r::insured_number.eq("9999999999"))
+                .execute(&mut *c)
+                .unwrap();
+        }
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        upload(&mut h, &zip).await;
+        let sets = sets_on(&h.get("/careplan/receive").await.body);
+        let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
+        assert!(
+            page.body
+                .contains("1000000101（保険者 131016）の利用者が登録されていません"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("補足情報から利用者を登録"));
+        let token = page.csrf();
+        let r = h
+            .post(
+                &format!("/careplan/receive/{}/register", sets[0]),
+                &[
+                    ("csrf_token", token.as_str()),
+                    ("insurer", "131016"),
+                    ("insured", "1000000101"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = h.get(&r.location()).await;
+        assert!(page.body.contains("利用者を登録しました"), "{}", page.body);
+        let row = page
+            .body
+            .split("\n    <tr")
+            .find(|r| r.contains("1000000101"))
+            .unwrap();
+        assert!(
+            row.contains("青木 キヨ") && row.contains("変更あり"),
+            "{row}"
+        );
+        // The new recipient: name, kana in hiragana, certification, this office as provider.
+        let mut c = db.conn();
+        let rec = tsunagi::db::recipients::find_by_numbers(&mut c, 1, "131016", "1000000101")
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.name, "青木 キヨ");
+        assert!(rec.kana.starts_with("あおき"), "{}", rec.kana);
+        assert_eq!(
+            tsunagi::db::recipients::certifications_of(&mut c, rec.id)
+                .unwrap()
+                .len(),
+            1
+        );
+        let providers = tsunagi::db::recipients::providers_of(&mut c, rec.id).unwrap();
+        assert_eq!(providers.len(), 1);
+        // A second registration is refused.
+        drop(c);
+        let token = h.get("/careplan/receive").await.csrf();
+        let r = h
+            .post(
+                &format!("/careplan/receive/{}/register", sets[0]),
+                &[
+                    ("csrf_token", token.as_str()),
+                    ("insurer", "131016"),
+                    ("insured", "1000000101"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("すでに登録されています"));
+    }
+);

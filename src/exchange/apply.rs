@@ -497,3 +497,109 @@ pub fn apply(
     iq::mark_applied(conn, corp, office.id, &set.timestamp)?;
     Ok((applied, touched))
 }
+
+/// Registers the recipient a received set names but we do not know, from the set's 利用者補足情報
+/// (name, kana, sex, birth date, address, insurance numbers and the certification), as a
+/// recipient of the receiving office. 負担割合 is not in the file: 1割 is set and the message
+/// says to check it. Returns the new recipient's id.
+pub fn register_from_supplement(
+    conn: &mut DbConnection,
+    office: &Office,
+    timestamp: &str,
+    insurer: &str,
+    insured: &str,
+) -> Result<i64, AppError> {
+    use crate::db::recipients::{self as rq, CertificationFields, RecipientFields};
+    let corp = office.corporation_id;
+    if rq::find_by_numbers(conn, corp, insurer, insured)?.is_some() {
+        return Err(AppError::BadRequest(
+            "この利用者はすでに登録されています。".into(),
+        ));
+    }
+    let mut found = None;
+    for (f, data) in iq::of_timestamp(conn, corp, office.id, timestamp)? {
+        if f.kind != "UPHOSOKU" {
+            continue;
+        }
+        let parsed = standard::read_file(&f.file_name, &data);
+        for (_, r) in parsed.data() {
+            if let Record::Supplement(s) = r
+                && s.insurer.to_string() == insurer
+                && s.insured.to_string() == insured
+            {
+                found = Some((
+                    (**s).clone(),
+                    f.sender_number.clone(),
+                    f.sender_type.clone(),
+                ));
+            }
+        }
+    }
+    let Some((s, sender, sender_type)) = found else {
+        return Err(AppError::BadRequest(
+            "この送信単位に、この利用者の利用者補足情報がありません。利用者基本情報の画面で登録してください。"
+                .into(),
+        ));
+    };
+    let kana = crate::domain::kana::normalize(&s.name_kana);
+    let mut code = insured.to_string();
+    let mut n = 1;
+    while rq::code_taken(conn, corp, &code, None)? {
+        n += 1;
+        code = format!("{insured}-{n}");
+    }
+    // The 居宅 that sent the set: one of our own offices, or a partner.
+    let own = db::offices::list(conn, corp)?
+        .into_iter()
+        .find(|o| o.office_number == sender && o.service_type == sender_type);
+    let partner = match own {
+        Some(_) => None,
+        None => db::partners::find_by_number(conn, corp, &sender, &sender_type)?,
+    };
+    db::dialect::write_transaction(conn, |conn| -> Result<i64, AppError> {
+        let id = rq::create(
+            conn,
+            corp,
+            &RecipientFields {
+                code,
+                name: s.name.clone(),
+                kana_row: crate::domain::kana::row_of(&kana).to_string(),
+                kana,
+                gender: s.sex.map(|x| x.code().to_string()).unwrap_or_default(),
+                birth_date: s.birth_date,
+                postcode: s.postal_code.clone().unwrap_or_default(),
+                address: format!("{}{}", s.address1, s.address2),
+                phone: s.phone.clone().unwrap_or_default(),
+                insurer_number: insurer.to_string(),
+                insurer_name: String::new(),
+                insured_number: insured.to_string(),
+                burden_ratio: 1,
+                care_office_id: own.as_ref().map(|o| o.id),
+                care_partner_id: partner.as_ref().map(|p| p.id),
+                care_manager_id: None,
+            },
+        )?;
+        if let (Some(level), Some(from), Some(to)) = (s.care_level, s.limit_from, s.limit_to) {
+            rq::add_certification(
+                conn,
+                id,
+                &CertificationFields {
+                    status: if s.certification_status
+                        == Some(crate::domain::CertificationStatus::Applying)
+                    {
+                        "applying".into()
+                    } else {
+                        "certified".into()
+                    },
+                    care_level: level.code().to_string(),
+                    certified_on: s.certified_on,
+                    valid_from: from,
+                    valid_to: to,
+                    limit_units: s.limit_units.map(|u| u as i32),
+                },
+            )?;
+        }
+        rq::add_provider(conn, id, Some(office.id), None, &office.service_type)?;
+        Ok(id)
+    })
+}

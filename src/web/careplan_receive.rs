@@ -126,6 +126,8 @@ pub struct LineView {
 
 pub struct RecipientView {
     pub id: i64,
+    /// Not registered here: may be registered from the set's 利用者補足情報.
+    pub unknown: bool,
     pub code: String,
     pub name: String,
     pub insurer: String,
@@ -142,6 +144,8 @@ pub struct RecipientView {
 #[template(path = "careplan/receive_set.html")]
 pub struct SetPage {
     pub layout: Layout,
+    /// May register recipients (利用者基本情報).
+    pub can_register: bool,
     pub timestamp: String,
     pub exported_at: String,
     pub sender: String,
@@ -161,6 +165,7 @@ pub async fn show(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<Query>,
 ) -> AppResult<SetPage> {
     auth.require(Menu::CarePlanExchange)?;
     let ts = path.into_inner();
@@ -176,6 +181,7 @@ pub async fn show(
         .map(|c| {
             let (added, removed, changed) = c.summary();
             RecipientView {
+                unknown: c.recipient.is_none(),
                 id: c.recipient.as_ref().map(|r| r.id).unwrap_or(0),
                 code: c
                     .recipient
@@ -242,7 +248,12 @@ pub async fn show(
                 ("印刷・取込", Some("/careplan/receive")),
                 ("取込内容の確認", None),
             ],
-        ),
+        )
+        .with_notice((query.done == "registered").then(|| {
+            "利用者を登録しました。負担割合は1割で登録しています。利用者基本情報の画面で確認してください。"
+                .to_string()
+        })),
+        can_register: auth.can(Menu::Recipients),
         exported_at: timestamp_label(&ts),
         timestamp: ts,
         sender: format!("{} {}", set.sender, set.sender_type),
@@ -310,4 +321,47 @@ pub async fn apply_set(
     })
     .await?;
     Ok(see_other("/careplan/receive?done=queued"))
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    insurer: String,
+    #[serde(default)]
+    insured: String,
+}
+
+/// 補足情報から利用者を登録: a recipient the set names but we do not know.
+pub async fn register(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: CsrfForm<RegisterForm>,
+) -> AppResult<HttpResponse> {
+    auth.require(Menu::CarePlanExchange)?;
+    auth.require(Menu::Recipients)?;
+    let ts = path.into_inner();
+    if ts.len() != 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::NotFound);
+    }
+    let office = auth.office.clone();
+    let actor = auth.actor();
+    let form = form.0;
+    let t = ts.clone();
+    blocking(&state, move |conn| {
+        let id = apply::register_from_supplement(conn, &office, &t, &form.insurer, &form.insured)?;
+        actor.record(
+            conn,
+            crate::db::audit::Action::RecipientSaved,
+            &format!(
+                "受信した利用者補足情報から利用者を登録（被保険者番号 {}、利用者ID {id}）",
+                form.insured
+            ),
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other(&format!(
+        "/careplan/receive/{ts}?done=registered"
+    )))
 }

@@ -186,6 +186,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/careplan/receive/{timestamp}/apply",
             web::post().to(careplan_receive::apply_set),
         )
+        .route(
+            "/careplan/receive/{timestamp}/register",
+            web::post().to(careplan_receive::register),
+        )
         .route("/service-codes", web::get().to(service_codes::list))
         .route(
             "/service-codes/import",

@@ -447,3 +447,45 @@ both_backends!(
         assert!(r.body.contains("すでに登録されています"));
     }
 );
+
+both_backends!(
+    a_different_certification_is_flagged,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let month = month_now().yyyymm();
+        let zip = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
+        // Our copy of R0001's certification says another level than the file.
+        let rid = recipient(&db, "R0001");
+        {
+            let mut c = db.conn();
+            let cert = tsunagi::db::recipients::certifications_of(&mut c, rid)
+                .unwrap()
+                .remove(0);
+            tsunagi::db::recipients::update_certification(
+                &mut c,
+                rid,
+                cert.id,
+                &tsunagi::db::recipients::CertificationFields {
+                    status: cert.status.clone(),
+                    care_level: if cert.care_level == "23" { "24" } else { "23" }.into(),
+                    certified_on: cert.certified_on,
+                    valid_from: cert.valid_from,
+                    valid_to: cert.valid_to,
+                    limit_units: cert.limit_units,
+                },
+            )
+            .unwrap();
+        }
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        upload(&mut h, &zip).await;
+        let sets = sets_on(&h.get("/careplan/receive").await.body);
+        let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
+        let row = page
+            .body
+            .split("\n    <tr")
+            .find(|r| r.contains("R0001"))
+            .unwrap();
+        assert!(row.contains("(警) 受信した要介護度"), "{row}");
+    }
+);

@@ -125,6 +125,8 @@ pub struct RecipientChange {
     pub lines: Vec<LineChange>,
     /// Why it cannot be applied.
     pub blocked: Option<String>,
+    /// What the user should look at (e.g. the certification in the file differs from ours).
+    pub warnings: Vec<String>,
     received: BTreeMap<LineKey, ReceivedLine>,
 }
 
@@ -194,10 +196,22 @@ pub fn compare(
     let mut by_person: BTreeMap<(String, String, String), BTreeMap<LineKey, ReceivedLine>> =
         BTreeMap::new();
     let mut files = Vec::new();
+    // 利用者補足情報 of the set, by (insurer, insured): the certification the sender holds.
+    let mut supplements: BTreeMap<(String, String), standard::Supplement> = BTreeMap::new();
     let (mut sender, mut sender_type) = (String::new(), String::new());
     let mut deleting = false;
     for (f, data) in stored {
         let parsed = standard::read_file(&f.file_name, &data);
+        if parsed.kind == Some(FileKind::Uphosoku) {
+            for (_, r) in parsed.data() {
+                if let Record::Supplement(x) = r {
+                    supplements.insert(
+                        (x.insurer.to_string(), x.insured.to_string()),
+                        (**x).clone(),
+                    );
+                }
+            }
+        }
         if parsed.kind == Some(delete) {
             sender = f.sender_number.clone();
             sender_type = f.sender_type.clone();
@@ -302,6 +316,7 @@ pub fn compare(
             month: m,
             lines: Vec::new(),
             blocked: None,
+            warnings: Vec::new(),
             received,
         };
         match &recipient {
@@ -314,6 +329,14 @@ pub fn compare(
             Some(r) => {
                 let ours = ours_for(conn, r.id, &m, &owner)?;
                 change.lines = diff(&ours.0, &ours.1, &change.received, side);
+                if let Some(sup) =
+                    supplements.get(&(change.insurer.clone(), change.insured.clone()))
+                {
+                    let certs = db::recipients::certifications_of(conn, r.id)?;
+                    change
+                        .warnings
+                        .extend(certification_differences(sup, &certs, m));
+                }
                 if let Some(newer) =
                     iq::applied_after(conn, corp, office.id, r.id, &m.yyyymm(), &sender, timestamp)?
                 {
@@ -602,4 +625,47 @@ pub fn register_from_supplement(
         rq::add_provider(conn, id, Some(office.id), None, &office.service_type)?;
         Ok(id)
     })
+}
+
+/// How the certification in a received 利用者補足情報 differs from ours for the month.
+fn certification_differences(
+    s: &standard::Supplement,
+    ours: &[crate::db::recipients::Certification],
+    m: ServiceMonth,
+) -> Vec<String> {
+    let (first, last) = (m.first_day(), crate::exchange::export::last_day(m));
+    let mine = ours.iter().find(|c| c.overlaps(first, last));
+    let Some(level) = s.care_level else {
+        return Vec::new();
+    };
+    let Some(c) = mine else {
+        return vec![format!(
+            "受信した認定情報（{}）に当たる認定情報が、この月の利用者情報にありません。",
+            level.name()
+        )];
+    };
+    let mut out = Vec::new();
+    if c.care_level != level.code() {
+        out.push(format!(
+            "受信した要介護度（{}）が利用者情報（{}）と違います。",
+            level.name(),
+            c.care_level_name()
+        ));
+    }
+    if s.limit_from.is_some_and(|d| d != c.valid_from)
+        || s.limit_to.is_some_and(|d| d != c.valid_to)
+    {
+        out.push(format!(
+            "受信した認定有効期間（{}〜{}）が利用者情報（{}〜{}）と違います。",
+            s.limit_from
+                .map(|d| d.format("%Y/%m/%d").to_string())
+                .unwrap_or_default(),
+            s.limit_to
+                .map(|d| d.format("%Y/%m/%d").to_string())
+                .unwrap_or_default(),
+            c.valid_from.format("%Y/%m/%d"),
+            c.valid_to.format("%Y/%m/%d")
+        ));
+    }
+    out
 }

@@ -136,6 +136,7 @@ pub struct RecipientView {
     pub status: &'static str,
     pub changed: bool,
     pub blocked: String,
+    pub warnings: Vec<String>,
     pub summary: String,
     pub lines: Vec<LineView>,
 }
@@ -205,6 +206,7 @@ pub async fn show(
                 },
                 changed: c.changed(),
                 blocked: c.blocked.clone().unwrap_or_default(),
+                warnings: c.warnings.clone(),
                 summary: if c.changed() {
                     format!("追加 {added} 行／削除 {removed} 行／変更 {changed} 行")
                 } else {

@@ -489,3 +489,24 @@ both_backends!(
         assert!(row.contains("(警) 受信した要介護度"), "{row}");
     }
 );
+
+both_backends!(a_received_form_prints, |db: TestDb| async move {
+    let db = db.with_demo();
+    let month = month_now().yyyymm();
+    let zip = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
+    let mut h = Client::new(app(state(&db)).await);
+    h.login_demo("helper").await;
+    upload(&mut h, &zip).await;
+    let sets = sets_on(&h.get("/careplan/receive").await.body);
+    let page = h
+        .get(&format!("/careplan/receive/{}/print/1000000101", sets[0]))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("青木 キヨ") && page.body.contains("111111"));
+    assert!(page.body.contains("data-print"));
+    // Someone not in the set: 404.
+    let page = h
+        .get(&format!("/careplan/receive/{}/print/0000000000", sets[0]))
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+});

@@ -131,6 +131,14 @@ pub struct RecipientChange {
 }
 
 impl RecipientChange {
+    /// The lines as received (for the printable 第6表): fields and counts by day.
+    pub fn received_lines(&self) -> Vec<(&LineFields, &[i32; 31])> {
+        self.received
+            .values()
+            .map(|l| (&l.fields, &l.counts))
+            .collect()
+    }
+
     pub fn changed(&self) -> bool {
         self.lines.iter().any(|l| l.status != LineStatus::Same)
     }

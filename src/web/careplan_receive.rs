@@ -367,3 +367,98 @@ pub async fn register(
         "/careplan/receive/{ts}?done=registered"
     )))
 }
+
+pub struct PrintLine {
+    pub provider: String,
+    pub service: String,
+    pub time: String,
+    pub counts: Vec<String>,
+    pub total: i32,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "careplan/receive_print.html")]
+pub struct PrintPage {
+    pub layout: Layout,
+    pub name: String,
+    pub insurer: String,
+    pub insured: String,
+    pub month: String,
+    pub sender: String,
+    pub exported_at: String,
+    pub side_label: &'static str,
+    pub days: Vec<u32>,
+    pub lines: Vec<PrintLine>,
+}
+
+/// 印刷: the received 第6表 of one recipient (as received, before importing), printable.
+pub async fn print(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<PrintPage> {
+    auth.require(Menu::CarePlanExchange)?;
+    let (ts, insured) = path.into_inner();
+    if ts.len() != 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::NotFound);
+    }
+    let office = auth.office.clone();
+    let t = ts.clone();
+    let set = blocking(&state, move |conn| apply::compare(conn, &office, &t)).await?;
+    let c = set
+        .changes
+        .iter()
+        .find(|c| c.insured == insured)
+        .ok_or(AppError::NotFound)?;
+    let days = c.month.days();
+    let lines = c
+        .received_lines()
+        .into_iter()
+        .map(|(f, counts)| PrintLine {
+            provider: format!("{}（{}）", f.provider_name, f.provider_number),
+            service: format!("{} {}", f.service_code, f.service_name),
+            time: format!("{}〜{}", hhmm(&f.start_time), hhmm(&f.end_time)),
+            counts: counts[..days as usize]
+                .iter()
+                .map(|n| {
+                    if *n == 0 {
+                        String::new()
+                    } else {
+                        n.to_string()
+                    }
+                })
+                .collect(),
+            total: counts.iter().sum(),
+        })
+        .collect();
+    Ok(PrintPage {
+        layout: Layout::new(
+            &auth,
+            Some(Menu::CarePlanExchange),
+            "受信した第6表（サービス利用票）",
+            &[
+                ("ケアプラン連携", None),
+                ("印刷・取込", Some("/careplan/receive")),
+                ("受信した第6表", None),
+            ],
+        ),
+        name: c
+            .recipient
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| "（未登録の利用者）".into()),
+        insurer: c.insurer.clone(),
+        insured: c.insured.clone(),
+        month: format!(
+            "{}年{}月（{}）",
+            c.month.year(),
+            c.month.month(),
+            c.month.wareki()
+        ),
+        sender: format!("{} {}", set.sender, set.sender_type),
+        exported_at: timestamp_label(&ts),
+        side_label: set.side.label(),
+        days: (1..=days).collect(),
+        lines,
+    })
+}

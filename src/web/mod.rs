@@ -190,6 +190,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/careplan/receive/{timestamp}/register",
             web::post().to(careplan_receive::register),
         )
+        .route(
+            "/careplan/receive/{timestamp}/print/{insured}",
+            web::get().to(careplan_receive::print),
+        )
         .route("/service-codes", web::get().to(service_codes::list))
         .route(
             "/service-codes/import",

@@ -694,3 +694,68 @@ both_backends!(
         assert!(export(kyotaku, DataKind::Actual, last.yyyymm()).is_err());
     }
 );
+
+both_backends!(
+    a_rerun_export_job_records_its_history_once,
+    |db: TestDb| async move {
+        use chrono::Duration;
+        use tsunagi::db::jobs as q;
+        let db = db.with_demo();
+        let rid = small_office_recipient(&db);
+        let staff = common::staff_id(&db, "kyotaku");
+        let office = common::office_id(&db, "1310100001", "43");
+        let actor = tsunagi::auth::session::Actor {
+            corporation_id: 1,
+            office_id: office,
+            staff_id: staff,
+            login_id: "kyotaku".into(),
+            client_addr: "test".into(),
+        };
+        let payload = tsunagi::jobs::export_zip::Payload {
+            request: tsunagi::exchange::export::ExportRequest {
+                office_id: office,
+                month: "202612".into(),
+                data: tsunagi::exchange::export::DataKind::Plan,
+                delete: false,
+                recipients: vec![rid],
+                destinations: Vec::new(),
+                spec: tsunagi::exchange::export::SpecChoice::Partner,
+                split: false,
+            },
+            login_id: "kyotaku".into(),
+            client_addr: "test".into(),
+        };
+        let id = {
+            let mut c = db.conn();
+            tsunagi::jobs::enqueue(&mut c, &actor, &payload).unwrap()
+        };
+        let mut c = db.conn();
+        // Worker A claims the job and stalls; its lease runs out; worker B runs it to the end.
+        let a = q::claim(&mut c, "worker-a", Duration::seconds(60))
+            .unwrap()
+            .unwrap();
+        {
+            use diesel::prelude::*;
+            use tsunagi::db::schema::jobs;
+            diesel::update(jobs::table.find(id))
+                .set(jobs::locked_until.eq(Some(tsunagi::db::now() - Duration::seconds(1))))
+                .execute(&mut *c)
+                .unwrap();
+        }
+        let b = q::claim(&mut c, "worker-b", Duration::seconds(60))
+            .unwrap()
+            .unwrap();
+        drop(c);
+        tsunagi::jobs::run_claimed(&db.db, "worker-b", Duration::seconds(60), b);
+        // A wakes up and finishes its run too: its result and history are refused.
+        tsunagi::jobs::run_claimed(&db.db, "worker-a", Duration::seconds(60), a);
+        let mut c = db.conn();
+        assert_eq!(q::find_any(&mut c, id).unwrap().unwrap().status, q::DONE);
+        assert_eq!(q::artifacts_of_job(&mut c, id).unwrap().len(), 1);
+        assert_eq!(
+            tsunagi::db::exports::count_of_job(&mut c, id).unwrap(),
+            2,
+            "one row per destination, once"
+        );
+    }
+);

@@ -510,3 +510,83 @@ both_backends!(a_received_form_prints, |db: TestDb| async move {
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 });
+
+both_backends!(
+    a_dltjsk_withdraws_the_providers_actuals,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let month = prev_month();
+        // The provider sent last month's 実績, then took R0001's back (no visit delivered after all).
+        exported(&db, ("1310100001", "11"), DataKind::Actual, &month, 9);
+        let rid = recipient(&db, "R0001");
+        let kept: Vec<(i64, [i32; 31])> = {
+            let mut c = db.conn();
+            let mut kept = Vec::new();
+            for l in tsunagi::db::schedules::lines_for(&mut c, rid, &month).unwrap() {
+                if l.provider_type != "11" {
+                    continue;
+                }
+                let mut actual = [0; 31];
+                for d in tsunagi::db::schedules::days_for(&mut c, &[l.id]).unwrap() {
+                    actual[(d.day - 1) as usize] = d.actual_count;
+                }
+                tsunagi::db::schedules::set_days(&mut c, l.id, None, Some(&[0; 31])).unwrap();
+                kept.push((l.id, actual));
+            }
+            kept
+        };
+        let zip = {
+            let mut conn = db.conn();
+            let req = ExportRequest {
+                office_id: common::office_id(&db, "1310100001", "11"),
+                month: month.clone(),
+                data: DataKind::Actual,
+                delete: true,
+                recipients: Vec::new(),
+                destinations: Vec::new(),
+                spec: SpecChoice::Partner,
+                split: false,
+            };
+            let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 21)
+                .unwrap()
+                .and_hms_opt(11, 0, 0)
+                .unwrap();
+            let out = run(&mut conn, 1, &req, now, None, None, &mut no_progress).unwrap();
+            out.zips.into_iter().next().expect("a DLTJSK zip").bytes
+        };
+        // The 居宅's copy still holds those 実績.
+        {
+            let mut c = db.conn();
+            for (id, actual) in &kept {
+                tsunagi::db::schedules::set_days(&mut c, *id, None, Some(actual)).unwrap();
+            }
+        }
+        let mut k = Client::new(app(state(&db)).await);
+        k.login_demo("kyotaku").await;
+        upload(&mut k, &zip).await;
+        let list = k.get("/careplan/receive").await;
+        assert!(list.body.contains("実績票（実績）の削除"), "{}", list.body);
+        let sets = sets_on(&list.body);
+        let page = k.get(&format!("/careplan/receive/{}", sets[0])).await;
+        let row = page
+            .body
+            .split("\n    <tr")
+            .find(|r| r.contains("R0001"))
+            .unwrap();
+        assert!(row.contains(&format!("削除 {} 行", kept.len())), "{row}");
+        let token = page.csrf();
+        let rs = rid.to_string();
+        k.post(
+            &format!("/careplan/receive/{}/apply", sets[0]),
+            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
+        )
+        .await;
+        drain(&db);
+        let mut c = db.conn();
+        for (id, _) in &kept {
+            let days = tsunagi::db::schedules::days_for(&mut c, &[*id]).unwrap();
+            assert!(days.iter().all(|d| d.actual_count == 0), "実績 withdrawn");
+            assert!(days.iter().any(|d| d.plan_count > 0), "予定 kept");
+        }
+    }
+);

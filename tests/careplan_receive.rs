@@ -590,3 +590,49 @@ both_backends!(
         }
     }
 );
+
+both_backends!(the_provider_imports_a_care_plan, |db: TestDb| async move {
+    let db = db.with_demo();
+    let month = month_now().yyyymm();
+    let zip = exported(&db, ("1310100001", "43"), DataKind::Careplan, &month, 9);
+    // The provider's copy lacks R0001's plan: take it out (keeping what it held to compare).
+    let rid = recipient(&db, "R0001");
+    let (plan_date, lines, weekly) = {
+        let mut c = db.conn();
+        let plan = tsunagi::db::plans::list_for_recipient(&mut c, rid)
+            .unwrap()
+            .remove(0);
+        let lines = tsunagi::db::plans::lines(&mut c, plan.id).unwrap();
+        let weekly = tsunagi::db::plans::weekly(&mut c, plan.id).unwrap();
+        tsunagi::db::plans::delete(&mut c, plan.id).unwrap();
+        (plan.plan_date, lines, weekly)
+    };
+    let mut h = Client::new(app(state(&db)).await);
+    h.login_demo("helper").await;
+    upload(&mut h, &zip).await;
+    let list = h.get("/careplan/receive").await;
+    assert!(list.body.contains("居宅サービス計画書"), "{}", list.body);
+    let sets = sets_on(&list.body);
+    let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let row = page
+        .body
+        .split("\n    <tr")
+        .find(|r| r.contains("R0001"))
+        .unwrap();
+    assert!(row.contains("新規"), "{row}");
+    let token = page.csrf();
+    let rs = rid.to_string();
+    h.post(
+        &format!("/careplan/receive/{}/apply", sets[0]),
+        &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
+    )
+    .await;
+    drain(&db);
+    let mut c = db.conn();
+    let plan = tsunagi::db::plans::find_by_date(&mut c, rid, plan_date)
+        .unwrap()
+        .expect("the plan is stored");
+    assert_eq!(tsunagi::db::plans::lines(&mut c, plan.id).unwrap(), lines);
+    assert_eq!(tsunagi::db::plans::weekly(&mut c, plan.id).unwrap(), weekly);
+});

@@ -144,6 +144,22 @@ pub fn of_timestamp(
     Ok(rows)
 }
 
+/// The kinds (UPPLAN …) of the office's received, not yet applied files of a set.
+pub fn kinds_of_timestamp(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    timestamp: &str,
+) -> DbResult<Vec<String>> {
+    Ok(rf::table
+        .filter(rf::corporation_id.eq(corporation_id))
+        .filter(rf::office_id.eq(office_id))
+        .filter(rf::file_timestamp.eq(timestamp))
+        .filter(rf::status.eq(RECEIVED))
+        .select(rf::kind)
+        .load(conn)?)
+}
+
 /// The original bytes of a received file of the office (evidence download).
 pub fn data_of(
     conn: &mut DbConnection,

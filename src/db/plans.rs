@@ -36,7 +36,7 @@ pub struct CarePlan {
 }
 
 /// 第1表: what the care manager edits.
-#[derive(Debug, Clone, Default, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Default, PartialEq, Insertable, AsChangeset)]
 #[diesel(table_name = care_plans, treat_none_as_null = true)]
 pub struct Table1Fields {
     pub plan_date: NaiveDate,
@@ -234,6 +234,39 @@ pub fn replace_weekly(
     })
 }
 
+/// Deletes a plan version with its 第2表 and 第3表 (a received DLT1KYO).
+pub fn delete(conn: &mut DbConnection, id: i64) -> DbResult<()> {
+    dialect::write_transaction(conn, |conn| {
+        diesel::delete(care_plan_lines::table.filter(care_plan_lines::plan_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(care_plan_weekly::table.filter(care_plan_weekly::plan_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(care_plans::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The 第1表 fields of a stored plan.
+pub fn table1_of(p: &CarePlan) -> Table1Fields {
+    Table1Fields {
+        plan_date: p.plan_date,
+        document_date: p.document_date,
+        first_plan_date: p.first_plan_date,
+        plan_category: p.plan_category.clone(),
+        cert_status: p.cert_status.clone(),
+        certified_on: p.certified_on,
+        cert_from: p.cert_from,
+        cert_to: p.cert_to,
+        care_level: p.care_level.clone(),
+        author_name: p.author_name.clone(),
+        intentions: p.intentions.clone(),
+        board_opinion: p.board_opinion.clone(),
+        policy: p.policy.clone(),
+        livelihood_reason: p.livelihood_reason.clone(),
+        livelihood_other: p.livelihood_other.clone(),
+    }
+}
+
 /// A new version from an existing one: 第1表 with the new dates, 第2表 and 第3表 copied.
 pub fn copy(
     conn: &mut DbConnection,
@@ -247,19 +280,7 @@ pub fn copy(
         let t1 = Table1Fields {
             plan_date,
             document_date: plan_date,
-            first_plan_date: from.first_plan_date,
-            plan_category: from.plan_category.clone(),
-            cert_status: from.cert_status.clone(),
-            certified_on: from.certified_on,
-            cert_from: from.cert_from,
-            cert_to: from.cert_to,
-            care_level: from.care_level.clone(),
-            author_name: from.author_name.clone(),
-            intentions: from.intentions.clone(),
-            board_opinion: from.board_opinion.clone(),
-            policy: from.policy.clone(),
-            livelihood_reason: from.livelihood_reason.clone(),
-            livelihood_other: from.livelihood_other.clone(),
+            ..table1_of(from)
         };
         let id = create(
             conn,

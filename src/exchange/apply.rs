@@ -177,6 +177,25 @@ pub fn side_for(office: &Office) -> Side {
     }
 }
 
+/// The files of a received set of the office (one ファイル連番, not yet applied), when every one
+/// of them passed the checks.
+pub(crate) fn load_set(
+    conn: &mut DbConnection,
+    office: &Office,
+    timestamp: &str,
+) -> Result<Vec<(ReceivedFile, Vec<u8>)>, AppError> {
+    let stored = iq::of_timestamp(conn, office.corporation_id, office.id, timestamp)?;
+    if stored.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    if stored.iter().any(|(f, _)| f.verdict != iq::OK) {
+        return Err(AppError::BadRequest(
+            "この送信単位にはエラーのあるファイルがあるため、取り込めません。取込確認の内容を確認してください。".into(),
+        ));
+    }
+    Ok(stored)
+}
+
 /// Reads a received set (files of one ファイル連番 for the office, not yet applied) and compares
 /// it with what we hold.
 pub fn compare(
@@ -186,15 +205,7 @@ pub fn compare(
 ) -> Result<ReceivedSet, AppError> {
     let corp = office.corporation_id;
     let side = side_for(office);
-    let stored = iq::of_timestamp(conn, corp, office.id, timestamp)?;
-    if stored.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    if stored.iter().any(|(f, _)| f.verdict != iq::OK) {
-        return Err(AppError::BadRequest(
-            "この送信単位にはエラーのあるファイルがあるため、取り込めません。取込確認の内容を確認してください。".into(),
-        ));
-    }
+    let stored = load_set(conn, office, timestamp)?;
     // What this office takes from a set: its side's file, or that side's delete file (which
     // empties the side for each person and month it names).
     let (wanted, delete) = match side {

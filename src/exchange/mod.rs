@@ -3,6 +3,7 @@
 //! this room; it knows no web.
 
 pub mod apply;
+pub mod apply_careplan;
 pub mod export;
 pub mod preview;
 pub mod receive;

@@ -7,6 +7,7 @@ use crate::auth::{Auth, CsrfForm, Menu};
 use crate::db::imports as q;
 use crate::domain::ServiceMonth;
 use crate::exchange::apply::{self, LineStatus, Side};
+use crate::exchange::apply_careplan::{self, CareplanSet};
 use crate::jobs::import_apply;
 use crate::web::careplan_import::timestamp_label;
 use crate::web::{AppError, AppResult, Layout, blocking, see_other};
@@ -79,13 +80,15 @@ pub async fn list(
                 files: 1,
             }),
         }
-        if (f.kind == wanted || f.kind == delete)
+        let careplan = side == Side::Plan && (f.kind == "UP1KYO" || f.kind == "DLT1KYO");
+        if (f.kind == wanted || f.kind == delete || careplan)
             && let Some(s) = sets.iter_mut().find(|s| s.timestamp == f.file_timestamp)
         {
-            s.data_label = if f.kind == delete {
-                format!("{}の削除", side.label())
-            } else {
-                side.label().to_string()
+            s.data_label = match f.kind.as_str() {
+                "UP1KYO" => "居宅サービス計画書".to_string(),
+                "DLT1KYO" => "居宅サービス計画書の削除".to_string(),
+                k if k == delete => format!("{}の削除", side.label()),
+                _ => side.label().to_string(),
             };
             if s.month.is_empty() {
                 s.month = wareki(&f.month);
@@ -125,6 +128,8 @@ pub struct LineView {
 }
 
 pub struct RecipientView {
+    /// A 第6表 row (its received lines can be printed).
+    pub printable: bool,
     pub id: i64,
     /// Not registered here: may be registered from the set's 利用者補足情報.
     pub unknown: bool,
@@ -175,13 +180,25 @@ pub async fn show(
     }
     let office = auth.office.clone();
     let t = ts.clone();
-    let set = blocking(&state, move |conn| apply::compare(conn, &office, &t)).await?;
+    let loaded = blocking(&state, move |conn| {
+        if apply_careplan::is_careplan_set(conn, &office, &t)? {
+            Ok(Err(apply_careplan::compare(conn, &office, &t)?))
+        } else {
+            Ok(Ok(apply::compare(conn, &office, &t)?))
+        }
+    })
+    .await?;
+    let set = match loaded {
+        Ok(set) => set,
+        Err(plans) => return Ok(careplan_page(&auth, &ts, plans, &query.done)),
+    };
     let rows = set
         .changes
         .iter()
         .map(|c| {
             let (added, removed, changed) = c.summary();
             RecipientView {
+                printable: true,
                 unknown: c.recipient.is_none(),
                 id: c.recipient.as_ref().map(|r| r.id).unwrap_or(0),
                 code: c
@@ -241,20 +258,7 @@ pub async fn show(
         })
         .collect();
     Ok(SetPage {
-        layout: Layout::new(
-            &auth,
-            Some(Menu::CarePlanExchange),
-            "ケアプラン連携 取込内容の確認",
-            &[
-                ("ケアプラン連携", None),
-                ("印刷・取込", Some("/careplan/receive")),
-                ("取込内容の確認", None),
-            ],
-        )
-        .with_notice((query.done == "registered").then(|| {
-            "利用者を登録しました。負担割合は1割で登録しています。利用者基本情報の画面で確認してください。"
-                .to_string()
-        })),
+        layout: set_layout(&auth, &query.done),
         can_register: auth.can(Menu::Recipients),
         exported_at: timestamp_label(&ts),
         timestamp: ts,
@@ -296,12 +300,19 @@ pub async fn apply_set(
     let login_id = auth.staff.login_id.clone();
     blocking(&state, move |conn| {
         // The set must exist for this office and the recipients must be in it.
-        let set = apply::compare(conn, &office, &ts)?;
-        let known: Vec<i64> = set
-            .changes
-            .iter()
-            .filter_map(|c| c.recipient.as_ref().map(|r| r.id))
-            .collect();
+        let known: Vec<i64> = if apply_careplan::is_careplan_set(conn, &office, &ts)? {
+            apply_careplan::compare(conn, &office, &ts)?
+                .changes
+                .iter()
+                .filter_map(|c| c.recipient.as_ref().map(|r| r.id))
+                .collect()
+        } else {
+            apply::compare(conn, &office, &ts)?
+                .changes
+                .iter()
+                .filter_map(|c| c.recipient.as_ref().map(|r| r.id))
+                .collect()
+        };
         if recipients.iter().any(|r| !known.contains(r)) {
             return Err(AppError::BadRequest(
                 "選択された利用者はこの送信単位に含まれていません。画面を表示し直してください。"
@@ -461,4 +472,79 @@ pub async fn print(
         days: (1..=days).collect(),
         lines,
     })
+}
+
+/// The set page of a received 計画書: one row per plan version.
+fn careplan_page(auth: &Auth, ts: &str, set: CareplanSet, done: &str) -> SetPage {
+    let rows = set
+        .changes
+        .iter()
+        .map(|c| RecipientView {
+            printable: false,
+            unknown: c.recipient.is_none(),
+            id: c.recipient.as_ref().map(|r| r.id).unwrap_or(0),
+            code: c
+                .recipient
+                .as_ref()
+                .map(|r| r.code.clone())
+                .unwrap_or_default(),
+            name: c
+                .recipient
+                .as_ref()
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            insurer: c.insurer.clone(),
+            insured: c.insured.clone(),
+            month: format!("計画作成日 {}", crate::web::dates::both(&c.plan_date)),
+            status: if c.blocked.is_some() {
+                "取込不可"
+            } else {
+                c.status
+            },
+            changed: c.changed(),
+            blocked: c.blocked.clone().unwrap_or_default(),
+            warnings: Vec::new(),
+            summary: match c.status {
+                "新規" => "この計画作成日の計画書を新しく登録します".into(),
+                "変更あり" => {
+                    "この計画作成日の計画書（第1〜3表）を受信した内容に置き換えます".into()
+                }
+                "削除" => "この計画作成日の計画書を削除します".into(),
+                "削除済み" => "この計画書はありません（取り込んでも変わりません）".into(),
+                _ => "取り込んでも変わりません".into(),
+            },
+            lines: Vec::new(),
+        })
+        .collect();
+    SetPage {
+        layout: set_layout(auth, done),
+        can_register: false,
+        exported_at: timestamp_label(ts),
+        timestamp: ts.to_string(),
+        sender: format!("{} {}", set.sender, set.sender_type),
+        side_label: if set.deleting {
+            "居宅サービス計画書の削除"
+        } else {
+            "居宅サービス計画書"
+        },
+        rows,
+    }
+}
+
+/// The frame of a set page (取込内容の確認), with the notice after registering a recipient.
+fn set_layout(auth: &Auth, done: &str) -> Layout {
+    Layout::new(
+        auth,
+        Some(Menu::CarePlanExchange),
+        "ケアプラン連携 取込内容の確認",
+        &[
+            ("ケアプラン連携", None),
+            ("印刷・取込", Some("/careplan/receive")),
+            ("取込内容の確認", None),
+        ],
+    )
+    .with_notice((done == "registered").then(|| {
+        "利用者を登録しました。負担割合は1割で登録しています。利用者基本情報の画面で確認してください。"
+            .to_string()
+    }))
 }

@@ -636,3 +636,27 @@ both_backends!(the_provider_imports_a_care_plan, |db: TestDb| async move {
     assert_eq!(tsunagi::db::plans::lines(&mut c, plan.id).unwrap(), lines);
     assert_eq!(tsunagi::db::plans::weekly(&mut c, plan.id).unwrap(), weekly);
 });
+
+both_backends!(
+    the_set_list_downloads_as_a_spreadsheet,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let month = month_now().yyyymm();
+        let zip = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        upload(&mut h, &zip).await;
+        let sets = sets_on(&h.get("/careplan/receive").await.body);
+        let r = h
+            .get(&format!("/careplan/receive/{}/list.csv", sets[0]))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.header("content-disposition")
+                .contains("filename*=UTF-8''")
+        );
+        let text = encoding_rs::SHIFT_JIS.decode(&r.bytes).0.into_owned();
+        assert!(text.starts_with("状態,提供月,利用者コード,氏名"), "{text}");
+        assert!(text.contains("R0001") && text.contains("青木 キヨ"));
+    }
+);

@@ -167,33 +167,9 @@ fn hhmm(t: &str) -> String {
     }
 }
 
-pub async fn show(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<Query>,
-) -> AppResult<SetPage> {
-    auth.require(Menu::CarePlanExchange)?;
-    let ts = path.into_inner();
-    if ts.len() != 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::NotFound);
-    }
-    let office = auth.office.clone();
-    let t = ts.clone();
-    let loaded = blocking(&state, move |conn| {
-        if apply_careplan::is_careplan_set(conn, &office, &t)? {
-            Ok(Err(apply_careplan::compare(conn, &office, &t)?))
-        } else {
-            Ok(Ok(apply::compare(conn, &office, &t)?))
-        }
-    })
-    .await?;
-    let set = match loaded {
-        Ok(set) => set,
-        Err(plans) => return Ok(careplan_page(&auth, &ts, plans, &query.done)),
-    };
-    let rows = set
-        .changes
+/// The rows of a 第6表 set's page.
+fn sheet_rows(set: &apply::ReceivedSet) -> Vec<RecipientView> {
+    set.changes
         .iter()
         .map(|c| {
             let (added, removed, changed) = c.summary();
@@ -256,12 +232,37 @@ pub async fn show(
                     .collect(),
             }
         })
-        .collect();
-    Ok(SetPage {
-        layout: set_layout(&auth, &query.done),
-        can_register: auth.can(Menu::Recipients),
-        exported_at: timestamp_label(&ts),
-        timestamp: ts,
+        .collect()
+}
+
+/// A set page's header and rows, for either kind of set.
+struct Loaded {
+    sender: String,
+    side_label: &'static str,
+    careplan: bool,
+    rows: Vec<RecipientView>,
+}
+
+fn load_view(
+    conn: &mut crate::db::DbConnection,
+    office: &crate::db::offices::Office,
+    ts: &str,
+) -> AppResult<Loaded> {
+    if apply_careplan::is_careplan_set(conn, office, ts)? {
+        let set = apply_careplan::compare(conn, office, ts)?;
+        return Ok(Loaded {
+            sender: format!("{} {}", set.sender, set.sender_type),
+            side_label: if set.deleting {
+                "居宅サービス計画書の削除"
+            } else {
+                "居宅サービス計画書"
+            },
+            careplan: true,
+            rows: careplan_rows(&set),
+        });
+    }
+    let set = apply::compare(conn, office, ts)?;
+    Ok(Loaded {
         sender: format!("{} {}", set.sender, set.sender_type),
         side_label: if set.deleting {
             match set.side {
@@ -271,8 +272,93 @@ pub async fn show(
         } else {
             set.side.label()
         },
-        rows,
+        careplan: false,
+        rows: sheet_rows(&set),
     })
+}
+
+fn valid_timestamp(ts: &str) -> AppResult<()> {
+    if ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub async fn show(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<Query>,
+) -> AppResult<SetPage> {
+    auth.require(Menu::CarePlanExchange)?;
+    let ts = path.into_inner();
+    valid_timestamp(&ts)?;
+    let office = auth.office.clone();
+    let t = ts.clone();
+    let loaded = blocking(&state, move |conn| load_view(conn, &office, &t)).await?;
+    Ok(SetPage {
+        layout: set_layout(&auth, &query.done),
+        can_register: auth.can(Menu::Recipients) && !loaded.careplan,
+        exported_at: timestamp_label(&ts),
+        timestamp: ts,
+        sender: loaded.sender,
+        side_label: loaded.side_label,
+        rows: loaded.rows,
+    })
+}
+
+/// The set's list as a spreadsheet (MS932 CSV that Excel opens; formulas made harmless).
+pub async fn spreadsheet(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    auth.require(Menu::CarePlanExchange)?;
+    let ts = path.into_inner();
+    valid_timestamp(&ts)?;
+    let office = auth.office.clone();
+    let t = ts.clone();
+    let loaded = blocking(&state, move |conn| load_view(conn, &office, &t)).await?;
+    let rows: Vec<Vec<String>> = loaded
+        .rows
+        .iter()
+        .map(|r| {
+            let mut messages: Vec<String> = Vec::new();
+            if !r.blocked.is_empty() {
+                messages.push(format!("(エ) {}", r.blocked));
+            }
+            messages.extend(r.warnings.iter().map(|w| format!("(警) {w}")));
+            vec![
+                r.status.to_string(),
+                r.month.clone(),
+                r.code.clone(),
+                r.name.clone(),
+                r.insurer.clone(),
+                r.insured.clone(),
+                r.summary.clone(),
+                messages.join(" / "),
+            ]
+        })
+        .collect();
+    let data = crate::jobs::spreadsheet::csv_ms932(
+        &[
+            "状態",
+            "提供月",
+            "利用者コード",
+            "氏名",
+            "保険者番号",
+            "被保険者番号",
+            "変更内容",
+            "エラー・警告内容",
+        ],
+        &rows,
+    );
+    Ok(crate::web::jobs::attachment(
+        &format!("取込内容_{ts}.csv"),
+        "text/csv; charset=Shift_JIS",
+        data,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -474,10 +560,9 @@ pub async fn print(
     })
 }
 
-/// The set page of a received 計画書: one row per plan version.
-fn careplan_page(auth: &Auth, ts: &str, set: CareplanSet, done: &str) -> SetPage {
-    let rows = set
-        .changes
+/// The rows of a received 計画書 set's page: one per plan version.
+fn careplan_rows(set: &CareplanSet) -> Vec<RecipientView> {
+    set.changes
         .iter()
         .map(|c| RecipientView {
             printable: false,
@@ -515,20 +600,7 @@ fn careplan_page(auth: &Auth, ts: &str, set: CareplanSet, done: &str) -> SetPage
             },
             lines: Vec::new(),
         })
-        .collect();
-    SetPage {
-        layout: set_layout(auth, done),
-        can_register: false,
-        exported_at: timestamp_label(ts),
-        timestamp: ts.to_string(),
-        sender: format!("{} {}", set.sender, set.sender_type),
-        side_label: if set.deleting {
-            "居宅サービス計画書の削除"
-        } else {
-            "居宅サービス計画書"
-        },
-        rows,
-    }
+        .collect()
 }
 
 /// The frame of a set page (取込内容の確認), with the notice after registering a recipient.

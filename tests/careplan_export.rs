@@ -619,8 +619,7 @@ both_backends!(
             .unwrap()
             .and_hms_opt(9, 0, 0)
             .unwrap();
-        let this = tsunagi::web::dates::today_jst();
-        let this = tsunagi::domain::ServiceMonth::parse(&this.format("%Y%m").to_string()).unwrap();
+        let this = tsunagi::web::schedules::current_month();
         use tsunagi::exchange::export::{DataKind, ExportRequest, SpecChoice, no_progress, run};
         let kyotaku = common::office_id(&db, "1310100001", "43");
         let homon = common::office_id(&db, "1310100001", "11");
@@ -660,19 +659,7 @@ both_backends!(
             );
         }
         // 実績 of the provider for last month (the demo has them), and the same bytes when run again.
-        let last = tsunagi::domain::ServiceMonth::new(
-            if this.month() == 1 {
-                this.year() - 1
-            } else {
-                this.year()
-            },
-            if this.month() == 1 {
-                12
-            } else {
-                this.month() - 1
-            },
-        )
-        .unwrap();
+        let last = this.prev();
         let a = export(homon, DataKind::Actual, last.yyyymm()).unwrap();
         assert!(
             a.zips.len() == 1

@@ -7,18 +7,11 @@ use common::{Client, TestDb, app, state};
 use tsunagi::exchange::export::{DataKind, ExportRequest, SpecChoice, no_progress, run};
 
 fn month_now() -> tsunagi::domain::ServiceMonth {
-    let t = tsunagi::web::dates::today_jst();
-    tsunagi::domain::ServiceMonth::parse(&t.format("%Y%m").to_string()).unwrap()
+    tsunagi::web::schedules::current_month()
 }
 
 fn prev_month() -> String {
-    let m = month_now();
-    let (y, mo) = if m.month() == 1 {
-        (m.year() - 1, 12)
-    } else {
-        (m.year(), m.month() - 1)
-    };
-    format!("{y:04}{mo:02}")
+    month_now().prev().yyyymm()
 }
 
 /// A zip exported by `office` (number, type) for `month`, dated `hour`:00 on 2026-11-21.

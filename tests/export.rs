@@ -7,8 +7,7 @@ use tsunagi::exchange::export::{build_plan_sets, no_progress, zip_files};
 use tsunagi::standard::{FileKind, Severity, check_sets, read_file};
 
 fn month_now() -> tsunagi::domain::ServiceMonth {
-    let t = tsunagi::web::dates::today_jst();
-    tsunagi::domain::ServiceMonth::parse(&t.format("%Y%m").to_string()).unwrap()
+    tsunagi::web::schedules::current_month()
 }
 
 both_backends!(demo_month_exports_clean_sets, |db: TestDb| async move {
@@ -104,13 +103,7 @@ both_backends!(demo_month_exports_clean_sets, |db: TestDb| async move {
 });
 
 fn prev_month() -> String {
-    let t = tsunagi::web::dates::today_jst();
-    let (y, m) = (chrono::Datelike::year(&t), chrono::Datelike::month(&t));
-    if m == 1 {
-        format!("{}12", y - 1)
-    } else {
-        format!("{y}{:02}", m - 1)
-    }
+    month_now().prev().yyyymm()
 }
 
 fn tsunagi(args: &[&str]) -> std::process::Output {

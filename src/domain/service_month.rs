@@ -73,6 +73,33 @@ impl ServiceMonth {
         }
     }
 
+    /// The month before (the first month, 1873-01, stays itself).
+    pub fn prev(self) -> Self {
+        let (year, month) = if self.month == 1 {
+            (self.year - 1, 12)
+        } else {
+            (self.year, self.month - 1)
+        };
+        Self::new(year, month).unwrap_or(self)
+    }
+
+    /// The month a date falls in.
+    pub fn of(date: chrono::NaiveDate) -> Result<Self, DomainError> {
+        use chrono::Datelike;
+        let year = u16::try_from(date.year()).unwrap_or(0);
+        Self::new(year, date.month() as u8)
+    }
+
+    /// The last day of the month.
+    pub fn last_day(self) -> chrono::NaiveDate {
+        self.next().first_day() - chrono::Duration::days(1)
+    }
+
+    /// `"2026年12月（令和8年12月）"`: 西暦 with 和暦, as the screens show a month.
+    pub fn label(self) -> String {
+        format!("{}年{}月（{}）", self.year, self.month, self.wareki())
+    }
+
     /// Whether `date` falls in this month.
     pub fn contains(self, date: chrono::NaiveDate) -> bool {
         use chrono::Datelike;
@@ -108,6 +135,27 @@ impl<'de> serde::Deserialize<'de> for ServiceMonth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prev_last_day_label_and_of() {
+        let m = ServiceMonth::parse("202601").unwrap();
+        assert_eq!(m.prev().yyyymm(), "202512");
+        assert_eq!(m.prev().next(), m);
+        assert_eq!(
+            ServiceMonth::parse("187301").unwrap().prev().yyyymm(),
+            "187301"
+        );
+        assert_eq!(
+            ServiceMonth::parse("202402").unwrap().last_day(),
+            chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        );
+        assert_eq!(
+            ServiceMonth::parse("202612").unwrap().label(),
+            "2026年12月（令和8年12月）"
+        );
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        assert_eq!(ServiceMonth::of(d).unwrap().yyyymm(), "202611");
+    }
 
     #[test]
     fn parse_and_display() {

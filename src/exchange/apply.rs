@@ -652,7 +652,7 @@ fn certification_differences(
     ours: &[crate::db::recipients::Certification],
     m: ServiceMonth,
 ) -> Vec<String> {
-    let (first, last) = (m.first_day(), crate::exchange::export::last_day(m));
+    let (first, last) = (m.first_day(), m.last_day());
     let mine = ours.iter().find(|c| c.overlaps(first, last));
     let Some(level) = s.care_level else {
         return Vec::new();

@@ -5,7 +5,7 @@
 //! each recipient's records exactly as the export would (so an error here is an error there)
 //! and is run for the rows on screen and for the confirmation.
 
-use super::export::{self, DataKind, is_care_office, last_day, plan_destinations};
+use super::export::{self, DataKind, is_care_office, plan_destinations};
 use crate::db::exports::ExportEntry;
 use crate::db::offices::Office;
 use crate::db::partners::Partner;
@@ -380,7 +380,7 @@ pub fn assess(
             }
         }
         if f.data != DataKind::Actual && !f.delete {
-            let last = last_day(m);
+            let last = m.last_day();
             for cert in db::recipients::certifications_of(conn, r.id)? {
                 if cert.overlaps(m.first_day(), last) && cert.valid_to < last {
                     c.warnings.push(format!(

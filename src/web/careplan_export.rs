@@ -14,7 +14,6 @@ use crate::web::{AppError, AppResult, Layout, Paging, blocking, fmt_jst, see_oth
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::Datelike;
 use serde::Deserialize;
 
 /// The remembered 標準仕様 choice (staff preference name).
@@ -160,25 +159,14 @@ fn allowed_offices(
 }
 
 fn default_month(care: bool) -> ServiceMonth {
-    let t = today_jst();
-    let this = ServiceMonth::new(t.year() as u16, t.month() as u8)
-        .unwrap_or_else(|_| ServiceMonth::parse("202601").expect("valid month"));
+    let this = crate::web::schedules::current_month();
     if care {
         // 利用票 go out before the month starts.
         this.next()
     } else {
         // 実績 go back after the month ends.
-        prev(this)
+        this.prev()
     }
-}
-
-fn prev(m: ServiceMonth) -> ServiceMonth {
-    let (y, mo) = if m.month() == 1 {
-        (m.year() - 1, 12)
-    } else {
-        (m.year(), m.month() - 1)
-    };
-    ServiceMonth::new(y, mo).unwrap_or(m)
 }
 
 /// Months from two years back to three months ahead, labelled in 西暦 and 和暦.
@@ -188,15 +176,11 @@ fn month_choices() -> Vec<Choice> {
     for _ in 0..28 {
         out.push(Choice {
             value: m.yyyymm(),
-            label: month_label(m),
+            label: m.label(),
         });
-        m = prev(m);
+        m = m.prev();
     }
     out
-}
-
-fn month_label(m: ServiceMonth) -> String {
-    format!("{}年{}月（{}）", m.year(), m.month(), m.wareki())
 }
 
 /// Validated filters: the office (one of the allowed), the month, the kind.
@@ -433,7 +417,7 @@ pub async fn list(
                 label: l.name().to_string(),
             })
             .collect(),
-        month_label: month_label(filters.month),
+        month_label: filters.month.label(),
         f,
         searched,
         rows,
@@ -575,7 +559,7 @@ pub async fn confirm(
                 ""
             }
         ),
-        month_label: month_label(filters.month),
+        month_label: filters.month.label(),
         office_label: format!("{} {}", office.office_number, office.name),
         f: FilterForm {
             data: filters.data.code().to_string(),

@@ -59,6 +59,13 @@ pub struct ImportPage {
     pub max_file_mb: usize,
 }
 
+/// `202612` → `令和8年12月`; anything else (`""` for 計画書 files) as it is.
+pub fn month_wareki(yyyymm: &str) -> String {
+    ServiceMonth::parse(yyyymm)
+        .map(|m| m.wareki())
+        .unwrap_or_else(|_| yyyymm.to_string())
+}
+
 /// `20261121184652` → `2026/11/21 18:46:52`.
 pub fn timestamp_label(ts: &str) -> String {
     if ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit()) {
@@ -126,13 +133,7 @@ pub async fn page(
     };
     let mut groups: Vec<SetGroup> = Vec::new();
     for (i, (f, uploader)) in files.into_iter().enumerate() {
-        let month = if f.month.is_empty() {
-            String::new()
-        } else {
-            ServiceMonth::parse(&f.month)
-                .map(|m| m.wareki())
-                .unwrap_or(f.month.clone())
-        };
+        let month = month_wareki(&f.month);
         let row = FileRow {
             no: i + 1,
             id: f.id,

@@ -5,11 +5,10 @@
 use crate::AppState;
 use crate::auth::{Auth, CsrfForm, Menu};
 use crate::db::imports as q;
-use crate::domain::ServiceMonth;
 use crate::exchange::apply::{self, LineStatus, Side};
 use crate::exchange::apply_careplan::{self, CareplanSet};
 use crate::jobs::import_apply;
-use crate::web::careplan_import::timestamp_label;
+use crate::web::careplan_import::{month_wareki, timestamp_label};
 use crate::web::{AppError, AppResult, Layout, blocking, see_other};
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -37,12 +36,6 @@ pub struct ListPage {
     pub layout: Layout,
     pub side_label: &'static str,
     pub sets: Vec<SetRow>,
-}
-
-fn wareki(month: &str) -> String {
-    ServiceMonth::parse(month)
-        .map(|m| m.wareki())
-        .unwrap_or_else(|_| month.to_string())
 }
 
 pub async fn list(
@@ -76,7 +69,7 @@ pub async fn list(
                 timestamp: f.file_timestamp.clone(),
                 sender: format!("{} {}", f.sender_number, f.sender_type),
                 data_label: String::new(),
-                month: wareki(&f.month),
+                month: month_wareki(&f.month),
                 files: 1,
             }),
         }
@@ -91,7 +84,7 @@ pub async fn list(
                 _ => side.label().to_string(),
             };
             if s.month.is_empty() {
-                s.month = wareki(&f.month);
+                s.month = month_wareki(&f.month);
             }
         }
     }
@@ -159,14 +152,6 @@ pub struct SetPage {
     pub rows: Vec<RecipientView>,
 }
 
-fn hhmm(t: &str) -> String {
-    if t.len() == 4 && t != "9999" {
-        format!("{}:{}", t[..2].trim_start_matches('0').max("0"), &t[2..])
-    } else {
-        String::new()
-    }
-}
-
 /// The rows of a 第6表 set's page.
 fn sheet_rows(set: &apply::ReceivedSet) -> Vec<RecipientView> {
     set.changes
@@ -218,7 +203,11 @@ fn sheet_rows(set: &apply::ReceivedSet) -> Vec<RecipientView> {
                         },
                         provider: format!("{}（{}）", l.provider_name, l.key.provider),
                         service: format!("{} {}", l.key.code, l.service_name),
-                        time: format!("{}〜{}", hhmm(&l.key.start), hhmm(&l.key.end)),
+                        time: format!(
+                            "{}〜{}",
+                            crate::web::dates::time_label(&l.key.start),
+                            crate::web::dates::time_label(&l.key.end)
+                        ),
                         days: l
                             .days
                             .iter()
@@ -514,7 +503,11 @@ pub async fn print(
         .map(|(f, counts)| PrintLine {
             provider: format!("{}（{}）", f.provider_name, f.provider_number),
             service: format!("{} {}", f.service_code, f.service_name),
-            time: format!("{}〜{}", hhmm(&f.start_time), hhmm(&f.end_time)),
+            time: format!(
+                "{}〜{}",
+                crate::web::dates::time_label(&f.start_time),
+                crate::web::dates::time_label(&f.end_time)
+            ),
             counts: counts[..days as usize]
                 .iter()
                 .map(|n| {
@@ -546,12 +539,7 @@ pub async fn print(
             .unwrap_or_else(|| "（未登録の利用者）".into()),
         insurer: c.insurer.clone(),
         insured: c.insured.clone(),
-        month: format!(
-            "{}年{}月（{}）",
-            c.month.year(),
-            c.month.month(),
-            c.month.wareki()
-        ),
+        month: c.month.label(),
         sender: format!("{} {}", set.sender, set.sender_type),
         exported_at: timestamp_label(&ts),
         side_label: set.side.label(),

@@ -68,6 +68,15 @@ pub fn today_jst() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
 
+/// A stored `HHMM` time as shown: `0900` → `9:00`; `9999` (no time) and anything else → empty.
+pub fn time_label(t: &str) -> String {
+    if t == "9999" || t.len() != 4 {
+        String::new()
+    } else {
+        format!("{}:{}", t[..2].parse::<u32>().unwrap_or(0), &t[2..])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

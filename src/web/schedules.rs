@@ -31,23 +31,9 @@ fn parse_month(s: &str) -> AppResult<ServiceMonth> {
     ServiceMonth::parse(s).map_err(|e| AppError::BadRequest(e.message_ja))
 }
 
-fn current_month() -> ServiceMonth {
-    let t = today_jst();
-    ServiceMonth::new(t.year() as u16, t.month() as u8)
-        .unwrap_or_else(|_| ServiceMonth::parse("202601").expect("valid"))
-}
-
-fn month_label(m: ServiceMonth) -> String {
-    format!("{}年{}月（{}）", m.year(), m.month(), m.wareki())
-}
-
-fn prev_month(m: ServiceMonth) -> ServiceMonth {
-    let (y, mo) = if m.month() == 1 {
-        (m.year() - 1, 12)
-    } else {
-        (m.year(), m.month() - 1)
-    };
-    ServiceMonth::new(y, mo).unwrap_or(m)
+/// This month in Japan.
+pub fn current_month() -> ServiceMonth {
+    ServiceMonth::of(today_jst()).unwrap_or_else(|_| ServiceMonth::parse("202601").expect("valid"))
 }
 
 /// The recipient if the current office may see them; and whether it is their 居宅.
@@ -62,8 +48,7 @@ fn month_certification(
     recipient: i64,
     m: ServiceMonth,
 ) -> AppResult<(Option<u32>, Vec<Certification>)> {
-    let first = m.first_day();
-    let last = NaiveDate::from_ymd_opt(first.year(), first.month(), m.days()).unwrap_or(first);
+    let (first, last) = (m.first_day(), m.last_day());
     let certs: Vec<Certification> = db::recipients::certifications_of(conn, recipient)?
         .into_iter()
         .filter(|c| c.overlaps(first, last))
@@ -200,8 +185,8 @@ pub async fn list(
         )
         .with_notice(crate::web::notice(query.done.as_deref())),
         month: m.yyyymm(),
-        month_label: month_label(m),
-        prev: prev_month(m).yyyymm(),
+        month_label: m.label(),
+        prev: m.prev().yyyymm(),
         next: m.next().yyyymm(),
         rows,
         is_care_office,
@@ -377,14 +362,6 @@ fn counts(days: &[ScheduleDay], line: i64) -> ([i32; 31], [i32; 31]) {
     (p, a)
 }
 
-fn show_time(t: &str) -> String {
-    if t == "9999" || t.len() != 4 {
-        String::new()
-    } else {
-        format!("{}:{}", t[..2].parse::<u32>().unwrap_or(0), &t[2..])
-    }
-}
-
 fn is_locked(locks: &[q::Lock], number: &str, stype: &str) -> bool {
     locks
         .iter()
@@ -445,7 +422,10 @@ fn month_page(
                 provider: line.provider_name.clone(),
                 code: line.service_code.clone(),
                 name: line.service_name.clone(),
-                time: match (show_time(&line.start_time), show_time(&line.end_time)) {
+                time: match (
+                    crate::web::dates::time_label(&line.start_time),
+                    crate::web::dates::time_label(&line.end_time),
+                ) {
                     (s, e) if s.is_empty() => e,
                     (s, e) => format!("{s}〜{e}"),
                 },
@@ -527,11 +507,7 @@ fn month_page(
         layout: Layout::new(
             auth,
             Some(Menu::Schedules),
-            &format!(
-                "サービス利用票（第6表） {} {}",
-                l.recipient.name,
-                month_label(m)
-            ),
+            &format!("サービス利用票（第6表） {} {}", l.recipient.name, m.label()),
             &[
                 (
                     "予定実績",
@@ -541,8 +517,8 @@ fn month_page(
             ],
         ),
         month: m.yyyymm(),
-        month_label: month_label(m),
-        prev: prev_month(m).yyyymm(),
+        month_label: m.label(),
+        prev: m.prev().yyyymm(),
         next: m.next().yyyymm(),
         days,
         lines,
@@ -1025,12 +1001,12 @@ pub async fn copy_previous(
                 "この月の予定はすでにあります。前月コピーは予定が空の月で使えます。".into(),
             ));
         }
-        let p = prev_month(m);
+        let p = m.prev();
         let prev = q::lines_for(conn, rid, &p.yyyymm())?;
         if prev.is_empty() {
             return Ok(Err(format!(
                 "{} の予定がないため、コピーできません。",
-                month_label(p)
+                p.label()
             )));
         }
         let days = q::days_for(conn, &prev.iter().map(|l| l.id).collect::<Vec<_>>())?;
@@ -1456,7 +1432,7 @@ pub async fn table7(
             &format!(
                 "サービス利用票別表（第7表） {} {}",
                 recipient.name,
-                month_label(m)
+                m.label()
             ),
             &[
                 (
@@ -1471,7 +1447,7 @@ pub async fn table7(
             ],
         ),
         month: m.yyyymm(),
-        month_label: month_label(m),
+        month_label: m.label(),
         rows,
         limit,
         managed,

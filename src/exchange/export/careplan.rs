@@ -49,7 +49,7 @@ pub(crate) fn plan_for_month(
     recipient_id: i64,
     m: ServiceMonth,
 ) -> db::DbResult<Option<CarePlan>> {
-    let last = last_day(m);
+    let last = m.last_day();
     Ok(db::plans::list_for_recipient(conn, recipient_id)?
         .into_iter()
         .find(|p| p.plan_date <= last))

@@ -32,7 +32,7 @@ use crate::standard::{
 };
 use crate::web::AppError;
 use crate::web::schedules::{Basis, table7_from};
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -482,11 +482,6 @@ pub fn zip_files<'a>(files: impl IntoIterator<Item = &'a WrittenFile>) -> std::i
         zip.write_all(&f.bytes)?;
     }
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
-}
-
-pub fn last_day(m: ServiceMonth) -> NaiveDate {
-    let first = m.first_day();
-    NaiveDate::from_ymd_opt(first.year(), first.month(), m.days()).unwrap_or(first)
 }
 
 pub(crate) fn opt_time(t: &str) -> Option<Hhmm> {

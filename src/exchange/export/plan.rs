@@ -32,7 +32,7 @@ pub(crate) fn load_recipient(
             "no insurer or insured number",
         )));
     };
-    let (first, last) = (m.first_day(), last_day(m));
+    let (first, last) = (m.first_day(), m.last_day());
     let certs = data.certifications(recipient.id);
     if !certs.iter().any(|c| c.overlaps(first, last)) {
         return Ok(Err(block(
@@ -230,7 +230,7 @@ pub(crate) fn supplement_for(
     total_over: Option<u32>,
 ) -> Record {
     let first = m.first_day();
-    let last = last_day(m);
+    let last = m.last_day();
     let certs: Vec<_> = certifications
         .iter()
         .filter(|c| c.overlaps(first, last))

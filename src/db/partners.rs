@@ -131,3 +131,45 @@ pub fn list(conn: &mut DbConnection, corporation_id: i64, search: &str) -> DbRes
         .select(Partner::as_select())
         .load(conn)?)
 }
+
+/// Every office a corporation knows by number: its own offices and its partners (他社情報), for
+/// naming and classifying the senders and receivers of the exchange.
+pub struct Directory {
+    pub offices: Vec<super::offices::Office>,
+    pub partners: Vec<Partner>,
+}
+
+impl Directory {
+    pub fn load(conn: &mut DbConnection, corporation_id: i64) -> DbResult<Directory> {
+        Ok(Directory {
+            offices: super::offices::list(conn, corporation_id)?,
+            partners: list(conn, corporation_id, "")?,
+        })
+    }
+
+    /// One of our own offices with this number and type (any type when `service_type` is empty).
+    pub fn own(&self, number: &str, service_type: &str) -> Option<&super::offices::Office> {
+        self.offices.iter().find(|o| {
+            o.office_number == number && (service_type.is_empty() || o.service_type == service_type)
+        })
+    }
+
+    /// The partner with this number and type (any type when `service_type` is empty).
+    pub fn partner(&self, number: &str, service_type: &str) -> Option<&Partner> {
+        self.partners.iter().find(|p| {
+            p.office_number == number && (service_type.is_empty() || p.service_type == service_type)
+        })
+    }
+
+    /// The name of an office: our own office's, else the partner's.
+    pub fn name_of(&self, number: &str, service_type: &str) -> Option<&str> {
+        self.own(number, service_type)
+            .map(|o| o.name.as_str())
+            .or_else(|| self.partner(number, service_type).map(|p| p.name.as_str()))
+    }
+
+    /// Whether the number is one of ours or a registered partner's (any type).
+    pub fn knows(&self, number: &str) -> bool {
+        self.own(number, "").is_some() || self.partner(number, "").is_some()
+    }
+}

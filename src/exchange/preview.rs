@@ -8,7 +8,7 @@
 use super::export::{self, DataKind, is_care_office, plan_destinations};
 use crate::db::exports::ExportEntry;
 use crate::db::offices::Office;
-use crate::db::partners::Partner;
+use crate::db::partners::Directory;
 use crate::db::recipients::Recipient;
 use crate::db::{self, DbConnection};
 use crate::domain::{OfficeNumber, ServiceMonth, ServiceType};
@@ -87,28 +87,17 @@ impl Candidate {
     }
 }
 
-fn destination(
-    number: &str,
-    stype: &str,
-    name: &str,
-    offices: &[Office],
-    partners: &[Partner],
-) -> Destination {
-    let own_office = offices
-        .iter()
-        .find(|o| o.office_number == number && o.service_type == stype);
-    let own = own_office.is_some();
-    let partner = partners
-        .iter()
-        .find(|p| p.office_number == number && p.service_type == stype);
+fn destination(number: &str, stype: &str, name: &str, directory: &Directory) -> Destination {
+    let own = directory.own(number, stype).is_some();
+    let partner = directory.partner(number, stype);
     Destination {
         number: number.to_string(),
         service_type: stype.to_string(),
-        name: own_office
-            .map(|o| o.name.clone())
-            .or_else(|| partner.map(|p| p.name.clone()))
+        name: directory
+            .name_of(number, stype)
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| name.to_string()),
+            .unwrap_or(name)
+            .to_string(),
         own,
         registered: partner.is_some(),
         linked: own || partner.is_some_and(|p| p.exchange_enabled),
@@ -127,8 +116,8 @@ pub fn candidates(
     let m = f.month;
     let month = m.yyyymm();
     let care = is_care_office(office);
-    let offices = db::offices::list(conn, corp)?;
-    let partners = db::partners::list(conn, corp, "")?;
+    let directory = Directory::load(conn, corp)?;
+    let (offices, partners) = (&directory.offices, &directory.partners);
     let rows = db::recipients::all_of_office(conn, corp, office.id, m.first_day())?;
     let ids: Vec<i64> = rows.iter().map(|r| r.recipient.id).collect();
     let summary = db::schedules::month_summary(conn, &ids, &month)?;
@@ -205,7 +194,7 @@ pub fn candidates(
                         .iter()
                         .any(|d| d.number == *number && d.service_type == *stype)
                 {
-                    destinations.push(destination(number, stype, "", &offices, &partners));
+                    destinations.push(destination(number, stype, "", &directory));
                 }
             }
             if destinations.is_empty() {
@@ -223,15 +212,14 @@ pub fn candidates(
                                 &s.provider_number,
                                 &s.provider_type,
                                 &s.provider_name,
-                                &offices,
-                                &partners,
+                                &directory,
                             ));
                         }
                     }
                 }
                 DataKind::Careplan => {
-                    for (number, stype, name) in plan_destinations(conn, corp, &offices, r.id, m)? {
-                        destinations.push(destination(&number, &stype, &name, &offices, &partners));
+                    for (number, stype, name) in plan_destinations(conn, corp, offices, r.id, m)? {
+                        destinations.push(destination(&number, &stype, &name, &directory));
                     }
                 }
                 DataKind::Actual => {
@@ -241,22 +229,10 @@ pub fn candidates(
                     }
                     let to = match (r.care_office_id, r.care_partner_id) {
                         (Some(o), _) => offices.iter().find(|x| x.id == o).map(|o| {
-                            destination(
-                                &o.office_number,
-                                &o.service_type,
-                                &o.name,
-                                &offices,
-                                &partners,
-                            )
+                            destination(&o.office_number, &o.service_type, &o.name, &directory)
                         }),
                         (None, Some(p)) => partners.iter().find(|x| x.id == p).map(|p| {
-                            destination(
-                                &p.office_number,
-                                &p.service_type,
-                                &p.name,
-                                &offices,
-                                &partners,
-                            )
+                            destination(&p.office_number, &p.service_type, &p.name, &directory)
                         }),
                         _ => None,
                     };

@@ -66,27 +66,20 @@ fn people(f: &ParsedFile) -> Vec<(String, String)> {
 
 /// What the checks look up, loaded once per upload.
 struct Known {
-    /// Office numbers of our own offices and of 他社情報.
-    offices: std::collections::HashSet<String>,
+    /// Our own offices and 他社情報.
+    directory: db::partners::Directory,
     /// (保険者番号, 被保険者番号) of the corporation's recipients.
     people: std::collections::HashSet<(String, String)>,
 }
 
 impl Known {
     fn load(conn: &mut DbConnection, corp: i64) -> Result<Known, AppError> {
-        let mut offices: std::collections::HashSet<String> = db::offices::list(conn, corp)?
-            .into_iter()
-            .map(|o| o.office_number)
-            .collect();
-        offices.extend(
-            db::partners::list(conn, corp, "")?
+        Ok(Known {
+            directory: db::partners::Directory::load(conn, corp)?,
+            people: db::recipients::numbers_of(conn, corp)?
                 .into_iter()
-                .map(|p| p.office_number),
-        );
-        let people = db::recipients::numbers_of(conn, corp)?
-            .into_iter()
-            .collect();
-        Ok(Known { offices, people })
+                .collect(),
+        })
     }
 }
 
@@ -116,7 +109,7 @@ fn file_messages(known: &Known, f: &ParsedFile) -> Vec<(bool, String)> {
     let mut out = Vec::new();
     if let Some(n) = &f.name {
         let sender = n.sender.as_str();
-        if !known.offices.contains(sender) {
+        if !known.directory.knows(sender) {
             out.push((
                 false,
                 format!("送信元の事業所 {sender} が他社情報に登録されていません。他社情報に登録してください。"),

@@ -108,28 +108,18 @@ pub async fn page(
 ) -> AppResult<ImportPage> {
     auth.require(Menu::CarePlanExchange)?;
     let (corp, office) = (auth.corporation_id(), auth.office.id);
-    let (files, partners, offices) = blocking(&state, move |conn| {
+    let (files, directory) = blocking(&state, move |conn| {
         Ok((
             q::pending(conn, corp, office)?,
-            crate::db::partners::list(conn, corp, "")?,
-            crate::db::offices::list(conn, corp)?,
+            crate::db::partners::Directory::load(conn, corp)?,
         ))
     })
     .await?;
     let name_of = |number: &str, stype: &str| -> String {
-        offices
-            .iter()
-            .find(|o| o.office_number == number && (stype.is_empty() || o.service_type == stype))
-            .map(|o| o.name.clone())
-            .or_else(|| {
-                partners
-                    .iter()
-                    .find(|p| {
-                        p.office_number == number && (stype.is_empty() || p.service_type == stype)
-                    })
-                    .map(|p| p.name.clone())
-            })
-            .unwrap_or_else(|| "（他社情報に未登録）".into())
+        directory
+            .name_of(number, stype)
+            .unwrap_or("（他社情報に未登録）")
+            .to_string()
     };
     let mut groups: Vec<SetGroup> = Vec::new();
     for (i, (f, uploader)) in files.into_iter().enumerate() {

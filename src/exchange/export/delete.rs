@@ -40,7 +40,7 @@ pub(crate) fn delete_sets(
 ) -> Result<Vec<ExportSet>, AppError> {
     let sender = OfficeNumber::parse(&office.office_number)
         .map_err(|e| AppError::BadRequest(e.message_ja))?;
-    let offices = db::offices::list(conn, corp)?;
+    let directory = db::partners::Directory::load(conn, corp)?;
     let mut destinations: Vec<(String, String)> = targets.iter().map(|t| t.0.clone()).collect();
     destinations.sort();
     destinations.dedup();
@@ -68,7 +68,10 @@ pub(crate) fn delete_sets(
             timestamp: set_timestamp(now, i),
         };
         sets.push(ExportSet {
-            receiver_name: receiver_name(conn, corp, &offices, &number, &stype)?,
+            receiver_name: directory
+                .name_of(&number, &stype)
+                .unwrap_or_default()
+                .to_string(),
             receiver: number,
             receiver_type: stype,
             version,

@@ -504,25 +504,6 @@ pub(crate) fn unencodable_blocker(r: &Recipient) -> Option<Blocker> {
     None
 }
 
-/// The name of a destination: one of our own offices, else the partner's registered name.
-pub(crate) fn receiver_name(
-    conn: &mut DbConnection,
-    corp: i64,
-    offices: &[Office],
-    number: &str,
-    stype: &str,
-) -> db::DbResult<String> {
-    if let Some(o) = offices
-        .iter()
-        .find(|o| o.office_number == number && o.service_type == stype)
-    {
-        return Ok(o.name.clone());
-    }
-    Ok(db::partners::find_by_number(conn, corp, number, stype)?
-        .map(|p| p.name)
-        .unwrap_or_default())
-}
-
 pub fn keys_or_block(r: &Recipient) -> Result<(InsurerNumber, InsuredNumber), Blocker> {
     match (
         InsurerNumber::parse(&r.insurer_number),

@@ -77,6 +77,30 @@ fn sets_on(body: &str) -> Vec<String> {
         .collect()
 }
 
+/// A top-level row of a set page (the day tables inside a row have rows of their own).
+fn row_of<'a>(body: &'a str, key: &str) -> &'a str {
+    body.split("\n    <tr").find(|r| r.contains(key)).unwrap()
+}
+
+/// Presses 取込 for one recipient on a set page, as the form does.
+async fn apply_to<S, B>(c: &mut Client<S>, page: &common::Resp, set: &str, rid: i64) -> common::Resp
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let token = page.csrf();
+    let rs = rid.to_string();
+    c.post(
+        &format!("/careplan/receive/{set}/apply"),
+        &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
+    )
+    .await
+}
+
 fn drain(db: &TestDb) {
     tsunagi::jobs::drain(&db.db, chrono::Duration::seconds(60)).unwrap();
 }
@@ -115,11 +139,7 @@ both_backends!(the_care_office_imports_actuals, |db: TestDb| async move {
     let page = k.get(&format!("/careplan/receive/{}", sets[0])).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     // Exactly one difference: that day, 0 here, 1 received.
-    let row = page
-        .body
-        .split("\n    <tr")
-        .find(|r| r.contains("R0001"))
-        .unwrap();
+    let row = row_of(&page.body, "R0001");
     assert!(
         row.contains("変更あり") && row.contains("変更 1 行"),
         "{row}"
@@ -131,14 +151,7 @@ both_backends!(the_care_office_imports_actuals, |db: TestDb| async move {
         "only R0001 differs"
     );
     // 取込 → job → the 実績 is back.
-    let token = page.csrf();
-    let rs = rid.to_string();
-    let r = k
-        .post(
-            &format!("/careplan/receive/{}/apply", sets[0]),
-            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
-        )
-        .await;
+    let r = apply_to(&mut k, &page, &sets[0], rid).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     drain(&db);
     {
@@ -181,19 +194,9 @@ both_backends!(
         let sets = sets_on(&h.get("/careplan/receive").await.body);
         assert_eq!(sets.len(), 1);
         let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
-        let row = page
-            .body
-            .split("\n    <tr")
-            .find(|r| r.contains("R0001"))
-            .unwrap();
+        let row = row_of(&page.body, "R0001");
         assert!(row.contains("追加 1 行"), "{row}");
-        let token = page.csrf();
-        let rs = rid.to_string();
-        h.post(
-            &format!("/careplan/receive/{}/apply", sets[0]),
-            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
-        )
-        .await;
+        apply_to(&mut h, &page, &sets[0], rid).await;
         drain(&db);
         {
             let mut c = db.conn();
@@ -208,23 +211,14 @@ both_backends!(
         let sets = sets_on(&h.get("/careplan/receive").await.body);
         assert_eq!(sets.len(), 1);
         let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
-        let row = page
-            .body
-            .split("\n    <tr")
-            .find(|r| r.contains("R0001"))
-            .unwrap();
+        let row = row_of(&page.body, "R0001");
         assert!(row.contains("より新しい送信単位"), "{row}");
         assert!(
             !row.contains("name=\"sel\""),
             "a blocked recipient cannot be ticked"
         );
         // Asking for it anyway changes nothing.
-        let token = page.csrf();
-        h.post(
-            &format!("/careplan/receive/{}/apply", sets[0]),
-            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
-        )
-        .await;
+        apply_to(&mut h, &page, &sets[0], rid).await;
         drain(&db);
         let mut c = db.conn();
         let office = common::office_id(&db, "1310100001", "11");
@@ -334,19 +328,9 @@ both_backends!(
         assert!(list.body.contains("利用票（予定）の削除"), "{}", list.body);
         let sets = sets_on(&list.body);
         let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
-        let row = page
-            .body
-            .split("\n    <tr")
-            .find(|r| r.contains("R0001"))
-            .unwrap();
+        let row = row_of(&page.body, "R0001");
         assert!(row.contains("削除 1 行"), "{row}");
-        let token = page.csrf();
-        let rs = rid.to_string();
-        h.post(
-            &format!("/careplan/receive/{}/apply", sets[0]),
-            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
-        )
-        .await;
+        apply_to(&mut h, &page, &sets[0], rid).await;
         drain(&db);
         let mut c = db.conn();
         let lines = tsunagi::db::schedules::lines_for(&mut c, rid, &month).unwrap();
@@ -399,11 +383,7 @@ both_backends!(
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let page = h.get(&r.location()).await;
         assert!(page.body.contains("利用者を登録しました"), "{}", page.body);
-        let row = page
-            .body
-            .split("\n    <tr")
-            .find(|r| r.contains("1000000101"))
-            .unwrap();
+        let row = row_of(&page.body, "1000000101");
         assert!(
             row.contains("青木 キヨ") && row.contains("変更あり"),
             "{row}"
@@ -474,11 +454,7 @@ both_backends!(
         upload(&mut h, &zip).await;
         let sets = sets_on(&h.get("/careplan/receive").await.body);
         let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
-        let row = page
-            .body
-            .split("\n    <tr")
-            .find(|r| r.contains("R0001"))
-            .unwrap();
+        let row = row_of(&page.body, "R0001");
         assert!(row.contains("(警) 受信した要介護度"), "{row}");
     }
 );
@@ -561,19 +537,9 @@ both_backends!(
         assert!(list.body.contains("実績票（実績）の削除"), "{}", list.body);
         let sets = sets_on(&list.body);
         let page = k.get(&format!("/careplan/receive/{}", sets[0])).await;
-        let row = page
-            .body
-            .split("\n    <tr")
-            .find(|r| r.contains("R0001"))
-            .unwrap();
+        let row = row_of(&page.body, "R0001");
         assert!(row.contains(&format!("削除 {} 行", kept.len())), "{row}");
-        let token = page.csrf();
-        let rs = rid.to_string();
-        k.post(
-            &format!("/careplan/receive/{}/apply", sets[0]),
-            &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
-        )
-        .await;
+        apply_to(&mut k, &page, &sets[0], rid).await;
         drain(&db);
         let mut c = db.conn();
         for (id, _) in &kept {
@@ -608,19 +574,9 @@ both_backends!(the_provider_imports_a_care_plan, |db: TestDb| async move {
     let sets = sets_on(&list.body);
     let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let row = page
-        .body
-        .split("\n    <tr")
-        .find(|r| r.contains("R0001"))
-        .unwrap();
+    let row = row_of(&page.body, "R0001");
     assert!(row.contains("新規"), "{row}");
-    let token = page.csrf();
-    let rs = rid.to_string();
-    h.post(
-        &format!("/careplan/receive/{}/apply", sets[0]),
-        &[("csrf_token", token.as_str()), ("sel", rs.as_str())],
-    )
-    .await;
+    apply_to(&mut h, &page, &sets[0], rid).await;
     drain(&db);
     let mut c = db.conn();
     let plan = tsunagi::db::plans::find_by_date(&mut c, rid, plan_date)

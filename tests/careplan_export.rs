@@ -245,7 +245,7 @@ both_backends!(
         let today = tsunagi::web::dates::today_jst()
             .format("%Y%m%d")
             .to_string();
-        let first: Vec<&str> = upplan.records[0].fields.iter().collect();
+        let first: Vec<&str> = upplan.fields(0).iter().collect();
         let expected = [
             "202407",
             "131016",
@@ -311,7 +311,7 @@ both_backends!(
             .iter()
             .find(|p| p.file_name.starts_with("UPHOSOKU_"))
             .unwrap();
-        let h: Vec<&str> = hosoku.records[0].fields.iter().collect();
+        let h: Vec<&str> = hosoku.fields(0).iter().collect();
         assert_eq!(
             &h[1..6],
             &[

@@ -145,6 +145,17 @@ fn no_records() {
 }
 
 #[test]
+fn file_too_large() {
+    // Over 1 GiB: refused before any byte is looked at (the zeroed pages are never touched).
+    let (name, _) = fixture("v4", "DLTPLAN");
+    let bytes = vec![0u8; (1 << 30) + 1];
+    let f = standard::read_file(&name, &bytes);
+    assert_eq!(has(&f, C::FileTooLarge).severity, Severity::Error);
+    assert!(f.records.is_empty());
+    assert_eq!(f.findings.len(), 1);
+}
+
+#[test]
 fn field_count() {
     let f = edited("UPPLAN", |r| {
         r[0].pop();
@@ -443,7 +454,7 @@ fn unencodable_char() {
     assert!(found[0].message_ja.contains("𠮷"));
     assert!(!standard::has_errors(&w.findings));
     let back = standard::read_file(&w.name, &w.bytes);
-    assert_eq!(back.records[1].fields.get(6), "〓田 花子〓");
+    assert_eq!(back.fields(1).get(6), "〓田 花子〓");
 }
 
 #[test]

@@ -276,7 +276,11 @@ pub fn show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             "receiver_type": n.and_then(|n| n.receiver_type.clone()),
             "month": n.and_then(|n| if n.kind.has_month() { Some(n.month.map(|m| m.yyyymm()).unwrap_or_else(|| "000000".into())) } else { None }),
             "timestamp": n.map(|n| n.timestamp.clone()),
-            "records": f.records,
+            "records": f.records.iter().enumerate().map(|(i, r)| serde_json::json!({
+                "line": r.line,
+                "fields": f.fields(i),
+                "data": r.data,
+            })).collect::<Vec<_>>(),
             "findings": f.findings,
         });
         serde_json::to_writer_pretty(&mut *out, &v)
@@ -292,7 +296,7 @@ pub fn show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             write_file_text(out, &input, &f)?;
             let table = f.kind.map(FileKind::table);
             let layout = f.layout().unwrap_or(standard::Layout::V4);
-            for r in &f.records {
+            for (k, r) in f.records.iter().enumerate() {
                 writeln!(
                     out,
                     "line {}{}",
@@ -310,7 +314,7 @@ pub fn show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             .collect()
                     })
                     .unwrap_or_default();
-                for (i, v) in r.fields.iter().enumerate() {
+                for (i, v) in f.fields(k).iter().enumerate() {
                     let item = names.get(i).copied().unwrap_or("?");
                     writeln!(
                         out,

@@ -13,8 +13,9 @@ pub struct RawRecord {
     /// 1-based physical line on which the record starts.
     pub line: usize,
     buf: String,
-    /// End offset of each field in `buf` (u32: a record is far below 4 GiB; callers bound input).
-    ends: Vec<u32>,
+    /// Start and end offset of each field in `buf` (u32: a record is far below 4 GiB; callers
+    /// bound input).
+    spans: Vec<(u32, u32)>,
 }
 
 impl RawRecord {
@@ -22,51 +23,51 @@ impl RawRecord {
     pub fn from_fields<S: AsRef<str>>(fields: &[S]) -> Self {
         let mut r = RawRecord::default();
         for f in fields {
-            r.push(f.as_ref());
+            r.push_with(|buf| buf.push_str(f.as_ref()));
         }
         r
-    }
-
-    fn push(&mut self, field: &str) {
-        self.buf.push_str(field);
-        self.ends.push(end_of(&self.buf));
     }
 
     /// Empties the record for reuse (keeps its buffers).
     pub fn clear(&mut self) {
         self.buf.clear();
-        self.ends.clear();
+        self.spans.clear();
     }
 
     /// Appends one field written by `write` into the record's buffer.
     pub fn push_with(&mut self, write: impl FnOnce(&mut String)) {
+        let start = to_u32(self.buf.len());
         write(&mut self.buf);
-        self.ends.push(end_of(&self.buf));
+        self.spans.push((start, to_u32(self.buf.len())));
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.spans.is_empty()
     }
 
     /// Field `i` (0-based); empty for an index past the end.
     pub fn get(&self, i: usize) -> &str {
-        if i >= self.ends.len() {
-            return "";
-        }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.buf.get(start..self.ends[i] as usize).unwrap_or("")
+        self.view().get(i)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
-        (0..self.len()).map(|i| self.get(i))
+        self.view().iter()
     }
 
     pub fn to_vec(&self) -> Vec<String> {
-        self.iter().map(str::to_string).collect()
+        self.view().to_vec()
+    }
+
+    /// The record's fields as a borrowed view.
+    pub fn view(&self) -> Fields<'_> {
+        Fields {
+            text: &self.buf,
+            spans: &self.spans,
+        }
     }
 }
 
@@ -76,8 +77,8 @@ impl serde::Serialize for RawRecord {
     }
 }
 
-fn end_of(buf: &str) -> u32 {
-    u32::try_from(buf.len()).unwrap_or(u32::MAX)
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A problem met while splitting: the line and an English/Japanese detail.
@@ -90,11 +91,14 @@ pub struct SplitIssue {
 
 /// Splits decoded text into records.
 pub fn split(text: &str) -> (Vec<RawRecord>, Vec<SplitIssue>) {
-    let (records, issues, _) = split_bytes(text.as_bytes(), Charset::Utf8);
-    (records, issues)
+    let s = split_bytes(text.as_bytes(), Charset::Utf8, 1);
+    (
+        s.parts.iter().flat_map(RawTable::to_records).collect(),
+        s.issues,
+    )
 }
 
-/// How field bytes become text.
+/// How file bytes become text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charset {
     /// MS932 (code page 932); malformed sequences become U+FFFD.
@@ -103,140 +107,336 @@ pub enum Charset {
     Utf8,
 }
 
-/// Decodes one field's bytes onto the end of `out` (`scratch` is a reusable buffer); returns
-/// whether anything was malformed.
-fn decode_into(out: &mut String, bytes: &[u8], charset: Charset, scratch: &mut String) -> bool {
-    if bytes.is_ascii() {
-        out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
-        return false;
-    }
+/// Decodes bytes; returns the text and whether anything was malformed (shown as U+FFFD).
+fn decode(bytes: &[u8], charset: Charset) -> (String, bool) {
     match charset {
-        Charset::Utf8 => {
-            let s = String::from_utf8_lossy(bytes);
-            out.push_str(&s);
-            matches!(s, std::borrow::Cow::Owned(_))
-        }
         Charset::Ms932 => {
-            let mut decoder = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
-            let mut src = bytes;
-            let mut malformed = false;
-            scratch.clear();
-            loop {
-                let need = decoder
-                    .max_utf8_buffer_length(src.len())
-                    .unwrap_or(src.len() * 3 + 16);
-                if scratch.capacity() - scratch.len() < need {
-                    scratch.reserve(need);
-                }
-                let (result, read, replaced) = decoder.decode_to_string(src, scratch, true);
-                malformed |= replaced;
-                src = &src[read..];
-                if result == encoding_rs::CoderResult::InputEmpty {
-                    break;
-                }
-            }
-            out.push_str(scratch);
-            malformed
+            let (text, malformed) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
+            (text.into_owned(), malformed)
+        }
+        Charset::Utf8 => {
+            let text = String::from_utf8_lossy(bytes);
+            let malformed = matches!(text, std::borrow::Cow::Owned(_));
+            (text.into_owned(), malformed)
         }
     }
 }
 
-/// Splits file bytes into records, decoding each field on its own (no copy of the whole file
-/// as text). The delimiters `,` `"` CR LF are below 0x40 and can never be the second byte of an
-/// MS932 character, so splitting the bytes is safe. Returns the records, the syntax issues and
-/// whether any field held malformed bytes (shown as U+FFFD).
-pub fn split_bytes(b: &[u8], charset: Charset) -> (Vec<RawRecord>, Vec<SplitIssue>, bool) {
-    let n = b.len();
-    let mut records = Vec::with_capacity(n / 128 + 1);
+/// The fields of one record, borrowed from a [`RawRecord`] or a [`RawTable`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fields<'a> {
+    text: &'a str,
+    /// Start and end offset of each field in `text`.
+    spans: &'a [(u32, u32)],
+}
+
+impl<'a> Fields<'a> {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Field `i` (0-based); empty for an index past the end.
+    pub fn get(&self, i: usize) -> &'a str {
+        match self.spans.get(i) {
+            Some(&(start, end)) => self.text.get(start as usize..end as usize).unwrap_or(""),
+            None => "",
+        }
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = &'a str> + 'a {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_string).collect()
+    }
+}
+
+impl serde::Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// Many records split from one file, stored in three vectors (no allocation per record): the
+/// decoded text, where each field lies in it, and where each record starts. A field is a
+/// range of the decoded text itself (inside the quotes for a quoted value); only a value that
+/// needed unquoting (`""`) is copied, to the end of the text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawTable {
+    text: String,
+    spans: Vec<(u32, u32)>,
+    /// Per record: its 1-based physical line and the index of its first field in `spans`.
+    starts: Vec<(u32, u32)>,
+}
+
+impl RawTable {
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// 1-based physical line on which record `r` starts.
+    pub fn line(&self, r: usize) -> usize {
+        self.starts[r].0 as usize
+    }
+
+    /// The fields of record `r`.
+    pub fn fields(&self, r: usize) -> Fields<'_> {
+        let first = self.starts[r].1 as usize;
+        let next = self
+            .starts
+            .get(r + 1)
+            .map_or(self.spans.len(), |s| s.1 as usize);
+        Fields {
+            text: &self.text,
+            spans: &self.spans[first..next],
+        }
+    }
+
+    /// Removes the first record from the index (its text stays; used for a header row).
+    pub fn skip_first(&mut self) {
+        if !self.starts.is_empty() {
+            self.starts.remove(0);
+        }
+    }
+
+    /// Adds `by` to every record's line (for a table split from the middle of a file).
+    fn shift_lines(&mut self, by: u32) {
+        for s in &mut self.starts {
+            s.0 += by;
+        }
+    }
+
+    /// The records as owned [`RawRecord`]s.
+    pub fn to_records(&self) -> Vec<RawRecord> {
+        (0..self.len())
+            .map(|r| {
+                let mut rec = RawRecord::from_fields(&self.fields(r).to_vec());
+                rec.line = self.line(r);
+                rec
+            })
+            .collect()
+    }
+}
+
+/// The result of splitting a file's bytes.
+#[derive(Debug, Default)]
+pub struct Split {
+    /// The records, in one table per part of the file that was split on its own (in order).
+    pub parts: Vec<RawTable>,
+    pub issues: Vec<SplitIssue>,
+    /// Whether any field held malformed bytes (shown as U+FFFD).
+    pub malformed: bool,
+}
+
+/// Files below this size are split on one thread (threads cost more than they save).
+const PARALLEL_FROM: usize = 1 << 20;
+
+/// Splits file bytes into records: each part of the file is decoded in one pass, then split
+/// on the text. (The delimiters `,` `"` CR LF are ASCII; a malformed MS932 lead byte before one
+/// becomes U+FFFD and leaves the delimiter in place, as the WHATWG decoder specifies.)
+///
+/// Large files are cut in `threads` parts at record boundaries and split on that many threads.
+/// A cut is placed after a line feed with an even number of `"` before it (`"` is below 0x40
+/// and never the second byte of an MS932 character), and the part before it must then end
+/// outside quotes when split on its own; a prefix of the file is split exactly as the whole
+/// file would be, so that proves the cut is a record boundary of the whole file. Otherwise (a
+/// stray quote inside an unquoted value, an unclosed quote) the file is split in one piece.
+pub fn split_bytes(b: &[u8], charset: Charset, threads: usize) -> Split {
+    let cuts = if threads > 1 && b.len() >= PARALLEL_FROM {
+        cut_points(b, threads)
+    } else {
+        Vec::new()
+    };
+    let whole = || {
+        let p = split_part(b, charset);
+        Split {
+            parts: vec![p.table],
+            issues: p.issues,
+            malformed: p.malformed,
+        }
+    };
+    if cuts.is_empty() {
+        return whole();
+    }
+    let mut bounds = Vec::with_capacity(cuts.len() + 2);
+    bounds.push(0);
+    bounds.extend(cuts);
+    bounds.push(b.len());
+    let parts: Vec<Part> = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let chunk = &b[w[0]..w[1]];
+                s.spawn(move || split_part(chunk, charset))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    if parts[..parts.len() - 1].iter().any(|p| p.open_quote) {
+        return whole();
+    }
+    let mut out = Split::default();
+    let mut offset = 0u32;
+    for mut p in parts {
+        p.table.shift_lines(offset);
+        out.issues.extend(p.issues.into_iter().map(|mut i| {
+            i.line += offset as usize;
+            i
+        }));
+        out.malformed |= p.malformed;
+        offset += p.last_line - 1;
+        out.parts.push(p.table);
+    }
+    out
+}
+
+/// Up to `threads - 1` positions that may cut `b` into parts of about equal size: each right
+/// after a line feed with an even number of `"` before it (checked by [`split_bytes`]).
+fn cut_points(b: &[u8], threads: usize) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut quotes = 0usize;
+    let mut from = 0usize;
+    for k in 1..threads {
+        let target = b.len() * k / threads;
+        if target <= from {
+            continue;
+        }
+        quotes += b[from..target].iter().filter(|&&c| c == b'"').count();
+        let mut i = target;
+        while i < b.len() {
+            match b[i] {
+                b'"' => quotes += 1,
+                b'\n' if quotes.is_multiple_of(2) => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        if i + 1 >= b.len() {
+            break;
+        }
+        cuts.push(i + 1);
+        from = i + 1;
+    }
+    cuts
+}
+
+/// One part of a file, split.
+struct Part {
+    table: RawTable,
+    issues: Vec<SplitIssue>,
+    malformed: bool,
+    /// Whether the part ended inside a quoted value.
+    open_quote: bool,
+    /// The line after the part's last line end (1 + line ends in the part).
+    last_line: u32,
+}
+
+/// Index of the first `,` CR or LF at or after `i` (or `t.len()`).
+fn field_end(t: &[u8], i: usize) -> usize {
+    t[i..]
+        .iter()
+        .position(|&c| c == b',' || c == b'\r' || c == b'\n')
+        .map_or(t.len(), |k| i + k)
+}
+
+fn split_part(b: &[u8], charset: Charset) -> Part {
+    let (text, malformed) = decode(b, charset);
+    let t = text.as_bytes();
+    let n = t.len();
+    let mut spans = Vec::with_capacity(n / 5 + 1);
+    let mut starts = Vec::with_capacity(n / 128 + 1);
+    // Values that had to be unquoted: (index in `spans`, value), appended to the text below.
+    let mut unquoted: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut issues = Vec::new();
-    let mut malformed = false;
+    let mut open_quote = false;
     let mut i = 0;
-    let mut line = 1;
-    let mut field: Vec<u8> = Vec::new();
-    let mut scratch = String::with_capacity(256);
-    let (mut cap_buf, mut cap_fields) = (64, 8);
+    let mut line = 1usize;
     while i < n {
         // skip blank lines
-        if b[i] == b'\r' || b[i] == b'\n' {
-            if b[i] == b'\r' && i + 1 < n && b[i + 1] == b'\n' {
+        if t[i] == b'\r' || t[i] == b'\n' {
+            if t[i] == b'\r' && i + 1 < n && t[i + 1] == b'\n' {
                 i += 1;
             }
             i += 1;
             line += 1;
             continue;
         }
-        let mut rec = RawRecord {
-            line,
-            buf: String::with_capacity(cap_buf),
-            ends: Vec::with_capacity(cap_fields),
-        };
+        let rec_line = line;
+        starts.push((to_u32(line), to_u32(spans.len())));
         loop {
             // one field
-            if i < n && b[i] == b'"' {
-                field.clear();
+            if i < n && t[i] == b'"' {
                 i += 1;
+                let start = i;
+                // `Some` once the value differs from the bytes between the quotes.
+                let mut copy: Option<Vec<u8>> = None;
                 let mut closed = false;
                 while i < n {
-                    let start = i;
-                    while i < n && b[i] != b'"' && b[i] != b'\r' && b[i] != b'\n' {
-                        i += 1;
-                    }
-                    field.extend_from_slice(&b[start..i]);
-                    if i >= n {
-                        break;
-                    }
-                    match b[i] {
-                        b'"' if i + 1 < n && b[i + 1] == b'"' => {
-                            field.push(b'"');
+                    match t[i] {
+                        b'"' if i + 1 < n && t[i + 1] == b'"' => {
+                            copy.get_or_insert_with(|| t[start..i].to_vec()).push(b'"');
                             i += 2;
                         }
                         b'"' => {
-                            i += 1;
                             closed = true;
                             break;
                         }
-                        _ => {
-                            // a line break inside quotes: keep it as is
-                            if b[i] == b'\r' && i + 1 < n && b[i + 1] == b'\n' {
-                                field.extend_from_slice(b"\r\n");
-                                i += 2;
-                            } else {
-                                field.push(b[i]);
-                                i += 1;
+                        c => {
+                            // a line break inside quotes is kept as is
+                            if c == b'\n' || (c == b'\r' && t.get(i + 1) != Some(&b'\n')) {
+                                line += 1;
                             }
-                            line += 1;
+                            if let Some(v) = &mut copy {
+                                v.push(c);
+                            }
+                            i += 1;
                         }
                     }
                 }
+                let end = i;
                 if !closed {
+                    open_quote = true;
                     issues.push(SplitIssue {
-                        line: rec.line,
+                        line: rec_line,
                         detail_ja: "引用符が閉じていません",
                         detail_en: "a quoted value is not closed",
                     });
-                } else if i < n && b[i] != b',' && b[i] != b'\r' && b[i] != b'\n' {
-                    issues.push(SplitIssue {
-                        line,
-                        detail_ja: "閉じ引用符の後に文字があります",
-                        detail_en: "characters after a closing quote",
-                    });
-                    let start = i;
-                    while i < n && b[i] != b',' && b[i] != b'\r' && b[i] != b'\n' {
-                        i += 1;
+                } else {
+                    i += 1; // the closing quote
+                    if i < n && t[i] != b',' && t[i] != b'\r' && t[i] != b'\n' {
+                        issues.push(SplitIssue {
+                            line,
+                            detail_ja: "閉じ引用符の後に文字があります",
+                            detail_en: "characters after a closing quote",
+                        });
+                        let junk = field_end(t, i);
+                        copy.get_or_insert_with(|| t[start..end].to_vec())
+                            .extend_from_slice(&t[i..junk]);
+                        i = junk;
                     }
-                    field.extend_from_slice(&b[start..i]);
                 }
-                malformed |= decode_into(&mut rec.buf, &field, charset, &mut scratch);
-                rec.ends.push(end_of(&rec.buf));
+                if let Some(v) = copy {
+                    unquoted.push((spans.len(), v));
+                }
+                spans.push((to_u32(start), to_u32(end)));
             } else {
                 let start = i;
-                while i < n && b[i] != b',' && b[i] != b'\r' && b[i] != b'\n' {
-                    i += 1;
-                }
-                malformed |= decode_into(&mut rec.buf, &b[start..i], charset, &mut scratch);
-                rec.ends.push(end_of(&rec.buf));
+                i = field_end(t, i);
+                spans.push((to_u32(start), to_u32(i)));
             }
-            if i < n && b[i] == b',' {
+            if i < n && t[i] == b',' {
                 i += 1;
                 continue;
             }
@@ -244,17 +444,32 @@ pub fn split_bytes(b: &[u8], charset: Charset) -> (Vec<RawRecord>, Vec<SplitIssu
         }
         if i < n {
             // line end
-            if b[i] == b'\r' && i + 1 < n && b[i + 1] == b'\n' {
+            if t[i] == b'\r' && i + 1 < n && t[i + 1] == b'\n' {
                 i += 1;
             }
             i += 1;
             line += 1;
         }
-        cap_buf = rec.buf.len().max(16);
-        cap_fields = rec.ends.len().max(1);
-        records.push(rec);
     }
-    (records, issues, malformed)
+    let mut text = text;
+    for (k, v) in unquoted {
+        let start = to_u32(text.len());
+        // The value is the decoded text with `""` made `"` (and junk after a closing quote
+        // appended): only ASCII bytes were removed or added at character boundaries.
+        text.push_str(&String::from_utf8_lossy(&v));
+        spans[k] = (start, to_u32(text.len()));
+    }
+    Part {
+        table: RawTable {
+            text,
+            spans,
+            starts,
+        },
+        issues,
+        malformed,
+        open_quote,
+        last_line: to_u32(line),
+    }
 }
 
 /// Appends one record to `out` in MS932: `text[i]` says whether field `i` is free text (always
@@ -333,6 +548,68 @@ mod tests {
         let (recs, issues) = split("\"a\"x,b\r\n");
         assert_eq!(issues.len(), 1);
         assert_eq!(fields(&recs[0]), vec!["ax", "b"]);
+    }
+
+    fn records(b: &[u8], threads: usize) -> (Vec<RawRecord>, Vec<SplitIssue>, usize) {
+        let s = split_bytes(b, Charset::Utf8, threads);
+        let n = s.parts.len();
+        (
+            s.parts.iter().flat_map(RawTable::to_records).collect(),
+            s.issues,
+            n,
+        )
+    }
+
+    /// A file over the parallel threshold whose records hold quoted commas and line breaks of
+    /// every kind, blank lines, and `extra` inserted at record `at`.
+    fn big(extra: &str, at: usize) -> Vec<u8> {
+        let mut t = String::new();
+        let mut i = 0;
+        while t.len() < 3 * PARALLEL_FROM {
+            if i == at {
+                t.push_str(extra);
+            }
+            match i % 5 {
+                0 => t.push_str(&format!("202407,{i},\"a,\r\nb\",\"x\"\"y\"\r\n")),
+                1 => t.push_str(&format!("202407,{i},\"\n\n\",plain\n")),
+                2 => t.push_str("\r\n"),
+                3 => t.push_str(&format!("202407,{i},\"c\rd\",\r\n")),
+                _ => t.push_str(&format!("202407,{i},,\"\"\r\n")),
+            }
+            i += 1;
+        }
+        t.into_bytes()
+    }
+
+    #[test]
+    fn parallel_split_equals_one_thread() {
+        for (extra, at) in [
+            ("", 0),
+            // a stray quote inside an unquoted value flips the quote count: the cut must be
+            // refused (or land where the one-thread reader also ends a record)
+            ("1,ab\"c,2\r\n", 7),
+            // an unclosed quote near the end swallows the rest
+            ("1,\"never closed\r\n", 60_000),
+            // junk after a closing quote
+            ("1,\"a\"b,2\r\n", 30_000),
+        ] {
+            let b = big(extra, at);
+            let one = records(&b, 1);
+            assert_eq!(one.2, 1);
+            for threads in [2, 3, 7] {
+                let many = records(&b, threads);
+                assert_eq!(
+                    many.0, one.0,
+                    "records with {threads} threads, extra {extra:?}"
+                );
+                assert_eq!(
+                    many.1, one.1,
+                    "issues with {threads} threads, extra {extra:?}"
+                );
+            }
+        }
+        // The clean file is really split in parts.
+        assert_eq!(records(&big("", 0), 2).2, 2);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub enum FindingCode {
     BadEncoding,
     BadFileName,
     CsvSyntax,
+    FileTooLarge,
     HeaderRow,
     NoRecords,
     FieldCount,
@@ -87,6 +88,12 @@ pub static MESSAGES: &[(FindingCode, Severity, &str, &str)] = &[
         E,
         "CSV の形式が正しくありません（{detail}）。",
         "CSV syntax error ({detail})",
+    ),
+    (
+        C::FileTooLarge,
+        E,
+        "ファイルが大きすぎて読めません（{value} バイト、上限 {expected} バイト）。",
+        "the file is too large to read ({value} bytes, at most {expected})",
     ),
     (
         C::HeaderRow,

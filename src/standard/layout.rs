@@ -1,7 +1,7 @@
 //! Field layouts as data: one table per file kind drives validation, the typed conversion and
 //! the writer's quoting.
 
-use super::csvform::RawRecord;
+use super::csvform::{Fields, RawRecord};
 use super::finding::FindingCode;
 use super::version::{CsvVersion, Layout};
 use crate::domain::{
@@ -438,7 +438,7 @@ pub trait TypedRecord: Sized {
     /// The layout table (all versions; V4-only fields flagged).
     fn table() -> &'static [FieldDef];
     /// Converts the raw fields of a record in `layout`; `None` when a field does not convert.
-    fn from_raw(raw: &RawRecord, layout: Layout) -> Option<Self>;
+    fn from_raw(raw: Fields, layout: Layout) -> Option<Self>;
     /// The raw fields in spec order for `layout`.
     fn to_fields(&self, layout: Layout) -> Vec<String>;
     /// Appends the raw fields in spec order for `layout` to `out` (the writer's fast path).
@@ -466,7 +466,7 @@ macro_rules! record {
             fn table() -> &'static [$crate::standard::layout::FieldDef] {
                 $table
             }
-            fn from_raw(raw: &$crate::standard::csvform::RawRecord, layout: $crate::standard::version::Layout) -> Option<Self> {
+            fn from_raw(raw: $crate::standard::csvform::Fields, layout: $crate::standard::version::Layout) -> Option<Self> {
                 use $crate::standard::layout::FieldValue;
                 let mut i = 0usize;
                 let mut k = 0usize;

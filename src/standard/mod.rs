@@ -31,7 +31,7 @@ pub mod upsikyu;
 pub mod validate;
 pub mod version;
 
-pub use csvform::RawRecord;
+pub use csvform::{Fields, RawRecord};
 pub use dlt1kyo::Plan1Delete;
 pub use dltplan::{ActualsDelete, PlanDelete};
 pub use encoding::unencodable_chars;
@@ -75,7 +75,7 @@ pub enum Record {
 
 impl Record {
     /// Converts raw fields of a file of `kind` in `layout`.
-    pub fn from_raw(kind: FileKind, raw: &RawRecord, layout: Layout) -> Option<Record> {
+    pub fn from_raw(kind: FileKind, raw: Fields, layout: Layout) -> Option<Record> {
         Some(match kind {
             FileKind::Uphosoku => Record::Supplement(Box::new(Supplement::from_raw(raw, layout)?)),
             FileKind::Up1kyo => Record::Plan1(Box::new(Plan1::from_raw(raw, layout)?)),
@@ -153,13 +153,11 @@ impl Record {
     }
 }
 
-/// One record of a parsed file.
+/// One record of a parsed file (its decoded field strings: [`ParsedFile::fields`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ParsedRecord {
     /// 1-based physical line where the record starts.
     pub line: usize,
-    /// The decoded field strings in spec order.
-    pub fields: RawRecord,
     /// The typed record; `None` when the field count is wrong or a field does not convert
     /// (the findings say why).
     pub data: Option<Record>,
@@ -180,6 +178,10 @@ pub struct ParsedFile {
     pub version: Option<CsvVersion>,
     pub records: Vec<ParsedRecord>,
     pub findings: Vec<Finding>,
+    /// The decoded fields of `records`, in order, in one table per part of the file that was
+    /// split on its own.
+    #[serde(skip)]
+    raw: Vec<csvform::RawTable>,
 }
 
 impl ParsedFile {
@@ -197,6 +199,19 @@ impl ParsedFile {
         self.records
             .iter()
             .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)))
+    }
+
+    /// The decoded field strings of record `i` (0-based, as in `records`), in spec order.
+    /// Empty for an index past the end.
+    pub fn fields(&self, i: usize) -> csvform::Fields<'_> {
+        let mut i = i;
+        for t in &self.raw {
+            if i < t.len() {
+                return t.fields(i);
+            }
+            i -= t.len();
+        }
+        csvform::Fields::default()
     }
 }
 

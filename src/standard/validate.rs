@@ -1,7 +1,7 @@
 //! Reading a file (decode, split, per-field checks from the layout tables, per-kind checks)
 //! and writing one (strict writer, then our own checker on the output).
 
-use super::csvform::{self, RawRecord};
+use super::csvform::{self, Fields, RawRecord, RawTable};
 use super::encoding;
 use super::file_name::{FileKind, FileName, base_name};
 use super::finding::{Finding, FindingCode as C, Severity};
@@ -55,18 +55,27 @@ fn looks_like_header(first: &str) -> bool {
 }
 
 /// Reads one file: `path` is its name (directories are ignored), `bytes` its content.
-/// Never panics.
+/// Never panics. A large file is split and checked on all cores.
 pub fn read_file(path: &str, bytes: &[u8]) -> ParsedFile {
-    read_core(path, bytes, true)
+    read_core(path, bytes, true, cores(), MAX_FILE_BYTES)
 }
 
 /// The findings `read_file` would give, without keeping the parsed records: each typed record
 /// is built, checked and dropped. The writer's self-check uses it (a fraction of the memory).
 pub fn check_file(path: &str, bytes: &[u8]) -> Vec<Finding> {
-    read_core(path, bytes, false).findings
+    read_core(path, bytes, false, cores(), MAX_FILE_BYTES).findings
 }
 
-fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
+/// The largest file read (1 GiB; an upload is limited far below, see `exchange::unpack`). The
+/// decoded text of a file is indexed with u32 offsets, and MS932 grows by at most half when
+/// decoded to UTF-8, so this keeps every offset in range.
+const MAX_FILE_BYTES: usize = 1 << 30;
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn read_core(path: &str, bytes: &[u8], keep: bool, threads: usize, max: usize) -> ParsedFile {
     let file_name = base_name(path).to_string();
     let mut sink = Sink {
         file: &file_name,
@@ -89,6 +98,28 @@ fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
             (None, None, FileKind::from_prefix(prefix))
         }
     };
+    if bytes.len() > max {
+        sink.add(
+            C::FileTooLarge,
+            None,
+            None,
+            &[
+                ("value", bytes.len().to_string()),
+                ("expected", max.to_string()),
+            ],
+        );
+        let findings = sink.findings;
+        return ParsedFile {
+            file_name,
+            name,
+            name_layout,
+            kind,
+            version: None,
+            records: Vec::new(),
+            findings,
+            raw: Vec::new(),
+        };
+    }
 
     let (utf8, body) = encoding::detect_utf8(bytes);
     if utf8 {
@@ -99,8 +130,8 @@ fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
     } else {
         csvform::Charset::Ms932
     };
-    let (mut raws, issues, malformed) = csvform::split_bytes(body, charset);
-    for issue in issues {
+    let split = csvform::split_bytes(body, charset, threads);
+    for issue in split.issues {
         sink.findings.push(Finding::with_detail(
             C::CsvSyntax,
             &file_name,
@@ -109,20 +140,30 @@ fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
             issue.detail_en,
         ));
     }
-    if raws.first().is_some_and(|r| looks_like_header(r.get(0))) {
-        let r = raws.remove(0);
-        sink.add(C::HeaderRow, Some(r.line), None, &[]);
+    let mut parts = split.parts;
+    if let Some(first) = parts.iter_mut().find(|p| !p.is_empty())
+        && looks_like_header(first.fields(0).get(0))
+    {
+        let line = first.line(0);
+        first.skip_first();
+        sink.add(C::HeaderRow, Some(line), None, &[]);
     }
-    if raws.is_empty() {
+    let all = || {
+        parts
+            .iter()
+            .flat_map(|p| (0..p.len()).map(move |r| (p.line(r), p.fields(r))))
+    };
+    let count: usize = parts.iter().map(RawTable::len).sum();
+    if count == 0 {
         sink.add(C::NoRecords, None, None, &[]);
     }
-    if malformed && !utf8 {
-        for r in &raws {
+    if split.malformed && !utf8 {
+        for (line, r) in all() {
             for (i, f) in r.iter().enumerate() {
                 if let Some(pos) = f.chars().position(|c| c == '\u{FFFD}') {
                     sink.add(
                         C::BadEncoding,
-                        Some(r.line),
+                        Some(line),
                         Some((i + 1, "")),
                         &[(
                             "detail",
@@ -139,14 +180,14 @@ fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
 
     // CSV version: one per file.
     let mut version: Option<CsvVersion> = None;
-    for r in &raws {
+    for (line, r) in all() {
         let v = r.get(0);
         match CsvVersion::parse(v) {
             Some(found) => match version {
                 None => version = Some(found),
                 Some(first) if first != found => sink.add(
                     C::VersionMixed,
-                    Some(r.line),
+                    Some(line),
                     Some((1, "CSVバージョン")),
                     &[
                         ("value", found.code().into()),
@@ -156,11 +197,11 @@ fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
                 Some(_) => {}
             },
             None if v.is_empty() => {
-                sink.add(C::Required, Some(r.line), Some((1, "CSVバージョン")), &[])
+                sink.add(C::Required, Some(line), Some((1, "CSVバージョン")), &[])
             }
             None => sink.add(
                 C::UnknownVersion,
-                Some(r.line),
+                Some(line),
                 Some((1, "CSVバージョン")),
                 &[("value", v.into())],
             ),
@@ -206,71 +247,48 @@ fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
         .or(name_layout)
         .unwrap_or(Layout::V4);
 
-    let mut records = Vec::with_capacity(if keep { raws.len() } else { 0 });
-    // (field No., definition, 項目長 for the layout), computed once per layout.
-    type Plan = Vec<(usize, &'static layout::FieldDef, u16)>;
-    let mut plans: [Option<Plan>; 2] = [None, None];
-    let layout_of = |raw: &RawRecord| {
-        CsvVersion::parse(raw.get(0))
-            .map(CsvVersion::layout)
-            .unwrap_or(file_layout)
-    };
-    // Records whose field count is right convert to typed records.
-    let mut convertible = Vec::with_capacity(if keep { 0 } else { raws.len() });
-    for raw in raws {
-        let mut data = None;
-        if let Some(kind) = kind {
-            let layout = layout_of(&raw);
-            let plan = plans[usize::from(layout == Layout::V4)].get_or_insert_with(|| {
+    // Field checks and typed records, part by part (in parallel when the file was split in
+    // parts); findings stay in line order.
+    let checked: Vec<Checked> = match kind {
+        None => parts
+            .iter()
+            .map(|p| Checked {
+                findings: Vec::new(),
+                records: (0..p.len())
+                    .map(|r| ParsedRecord {
+                        line: p.line(r),
+                        data: None,
+                    })
+                    .collect(),
+                convertible: Vec::new(),
+            })
+            .collect(),
+        Some(kind) => {
+            let plans = [Layout::V3, Layout::V4].map(|layout| -> Plan {
                 layout::fields_in(kind.table(), layout)
                     .map(|(no, idx, d)| (no, d, kind.max_len(idx, layout)))
                     .collect()
             });
-            if raw.len() != plan.len() {
-                sink.add(
-                    C::FieldCount,
-                    Some(raw.line),
-                    None,
-                    &[
-                        ("value", raw.len().to_string()),
-                        ("expected", plan.len().to_string()),
-                    ],
-                );
+            let check = |p: &RawTable| check_part(&file_name, kind, &plans, file_layout, keep, p);
+            if parts.len() > 1 {
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = parts.iter().map(|p| s.spawn(|| check(p))).collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                        .collect()
+                })
             } else {
-                for &(no, def, max) in plan.iter() {
-                    if def.kind == FieldKind::Version {
-                        continue;
-                    }
-                    let value = raw.get(no - 1);
-                    if let Some((code, args)) = layout::check_field(def, max, value) {
-                        sink.add(code, Some(raw.line), Some((no, def.name)), &args);
-                    } else if def.kind == FieldKind::ServiceType
-                        && !value.is_empty()
-                        && ServiceType::from_code(value).is_none()
-                    {
-                        sink.add(
-                            C::UnknownServiceType,
-                            Some(raw.line),
-                            Some((no, def.name)),
-                            &[("value", value.into())],
-                        );
-                    }
-                }
-                if keep {
-                    data = Record::from_raw(kind, &raw, layout);
-                } else {
-                    convertible.push(raw);
-                    continue;
-                }
+                parts.iter().map(check).collect()
             }
         }
-        if keep {
-            records.push(ParsedRecord {
-                line: raw.line,
-                fields: raw,
-                data,
-            });
-        }
+    };
+    let mut records = Vec::with_capacity(if keep { count } else { 0 });
+    let mut convertible = Vec::new();
+    for (k, c) in checked.into_iter().enumerate() {
+        sink.findings.extend(c.findings);
+        records.extend(c.records);
+        convertible.extend(c.convertible.into_iter().map(|r| (k, r)));
     }
 
     if let Some(kind) = kind {
@@ -280,8 +298,10 @@ fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
                 .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)));
             kind_checks(&mut sink, kind, name.as_ref(), file_layout, typed);
         } else {
-            let typed = convertible.iter().filter_map(|raw| {
-                Record::from_raw(kind, raw, layout_of(raw)).map(|d| (raw.line, d))
+            let typed = convertible.iter().filter_map(|&(k, r)| {
+                let p = &parts[k];
+                let raw = p.fields(r);
+                Record::from_raw(kind, raw, layout_of(raw, file_layout)).map(|d| (p.line(r), d))
             });
             kind_checks(&mut sink, kind, name.as_ref(), file_layout, typed);
         }
@@ -295,6 +315,94 @@ fn read_core(path: &str, bytes: &[u8], keep: bool) -> ParsedFile {
         version,
         records,
         findings,
+        raw: if keep { parts } else { Vec::new() },
+    }
+}
+
+/// (field No., definition, 項目長 for the layout) of every field of a layout.
+type Plan = Vec<(usize, &'static layout::FieldDef, u16)>;
+
+/// What checking one part of a file gives.
+struct Checked {
+    findings: Vec<Finding>,
+    /// The records (when kept).
+    records: Vec<ParsedRecord>,
+    /// The records whose field count is right (when not kept): their typed records are built
+    /// later, one at a time, for the per-kind checks.
+    convertible: Vec<usize>,
+}
+
+/// The layout of a record: from its own version field, else the file's.
+fn layout_of(raw: Fields, file_layout: Layout) -> Layout {
+    CsvVersion::parse(raw.get(0))
+        .map(CsvVersion::layout)
+        .unwrap_or(file_layout)
+}
+
+/// Field checks of every record of `part` and (when `keep`) its typed records.
+fn check_part(
+    file_name: &str,
+    kind: FileKind,
+    plans: &[Plan; 2],
+    file_layout: Layout,
+    keep: bool,
+    part: &RawTable,
+) -> Checked {
+    let mut sink = Sink {
+        file: file_name,
+        findings: Vec::new(),
+    };
+    let mut records = Vec::with_capacity(if keep { part.len() } else { 0 });
+    let mut convertible = Vec::with_capacity(if keep { 0 } else { part.len() });
+    for r in 0..part.len() {
+        let (line, raw) = (part.line(r), part.fields(r));
+        let layout = layout_of(raw, file_layout);
+        let plan = &plans[usize::from(layout == Layout::V4)];
+        let mut data = None;
+        if raw.len() != plan.len() {
+            sink.add(
+                C::FieldCount,
+                Some(line),
+                None,
+                &[
+                    ("value", raw.len().to_string()),
+                    ("expected", plan.len().to_string()),
+                ],
+            );
+        } else {
+            for &(no, def, max) in plan {
+                if def.kind == FieldKind::Version {
+                    continue;
+                }
+                let value = raw.get(no - 1);
+                if let Some((code, args)) = layout::check_field(def, max, value) {
+                    sink.add(code, Some(line), Some((no, def.name)), &args);
+                } else if def.kind == FieldKind::ServiceType
+                    && !value.is_empty()
+                    && ServiceType::from_code(value).is_none()
+                {
+                    sink.add(
+                        C::UnknownServiceType,
+                        Some(line),
+                        Some((no, def.name)),
+                        &[("value", value.into())],
+                    );
+                }
+            }
+            if keep {
+                data = Record::from_raw(kind, raw, layout);
+            } else {
+                convertible.push(r);
+            }
+        }
+        if keep {
+            records.push(ParsedRecord { line, data });
+        }
+    }
+    Checked {
+        findings: sink.findings,
+        records,
+        convertible,
     }
 }
 
@@ -720,4 +828,55 @@ fn line_breaks(s: &str) -> usize {
         i += 1;
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The golden UPPLAN repeated past the parallel threshold, with a broken date every 997th
+    /// record and a wrong field count every 1,009th.
+    fn big_upplan() -> (String, Vec<u8>) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/standard/v4");
+        let name = "UPPLAN_202504_1310100019_43_1310100027_11_20250325100000.CSV";
+        let one = std::fs::read(format!("{dir}/{name}")).unwrap();
+        let lines: Vec<&[u8]> = one.split_inclusive(|&b| b == b'\n').collect();
+        let mut out = Vec::new();
+        let mut i = 0usize;
+        while out.len() < 3 << 20 {
+            let l = lines[i % lines.len()];
+            if i.is_multiple_of(997) {
+                let mut l = l.to_vec();
+                if let Some(at) = l.windows(5).position(|w| w == b",2025") {
+                    l[at + 2] = b'O';
+                }
+                out.extend_from_slice(&l);
+            } else if i.is_multiple_of(1009) {
+                out.extend_from_slice(b"202407,1,2\r\n");
+            } else {
+                out.extend_from_slice(l);
+            }
+            i += 1;
+        }
+        (name.to_string(), out)
+    }
+
+    #[test]
+    fn reading_on_several_threads_gives_what_one_thread_gives() {
+        let (name, bytes) = big_upplan();
+        let one = read_core(&name, &bytes, true, 1, MAX_FILE_BYTES);
+        assert!(one.findings.len() > 30, "{}", one.findings.len());
+        assert_eq!(one.raw.len(), 1);
+        for threads in [2, 3] {
+            let many = read_core(&name, &bytes, true, threads, MAX_FILE_BYTES);
+            assert_eq!(many.raw.len(), threads);
+            assert_eq!(many.findings, one.findings);
+            assert_eq!(many.records, one.records);
+            for i in 0..one.records.len() {
+                assert_eq!(many.fields(i).to_vec(), one.fields(i).to_vec());
+            }
+            let checked = read_core(&name, &bytes, false, threads, MAX_FILE_BYTES).findings;
+            assert_eq!(checked, one.findings);
+        }
+    }
 }

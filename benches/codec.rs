@@ -4,6 +4,10 @@
 //!
 //! Run: `CARGO_TARGET_DIR=/work/codec-target cargo bench --bench codec`
 
+/// The allocator of the `tsunagi` binary (src/main.rs), so the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;

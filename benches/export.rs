@@ -6,6 +6,11 @@
 //!
 //!   cargo bench --bench export                      # SQLite
 //!   TSUNAGI_BENCH_DATABASE_URL=postgres://… cargo bench --bench export
+
+/// The allocator of the `tsunagi` binary (src/main.rs), so the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 use tsunagi::db::{self, Db, recipients as rq, schedules as sq};
 

@@ -19,6 +19,9 @@ pub struct Settings {
     pub address_failure_limit: i64,
     /// How long a worker holds a job before another may take it over.
     pub job_lease: Duration,
+    /// Years for which job results (the exchange's zips …) and received originals are kept;
+    /// then a job removes their bytes and keeps the record. 0 keeps them forever.
+    pub retention_years: u32,
 }
 
 impl Default for Settings {
@@ -31,9 +34,14 @@ impl Default for Settings {
             lock_duration: Duration::minutes(15),
             address_failure_limit: 30,
             job_lease: Duration::seconds(60),
+            retention_years: DEFAULT_RETENTION_YEARS,
         }
     }
 }
 
 /// Where the database is when nothing else is said: an SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://tsunagi.sqlite3";
+
+/// How long files are kept when nothing else is said: 5 years, as care records (介護記録) are
+/// commonly kept, so the evidence of an exchange lasts as long as the records it changed.
+pub const DEFAULT_RETENTION_YEARS: u32 = 5;

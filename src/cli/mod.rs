@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod export;
 pub mod import;
+pub mod retention;
 
 use crate::config::{DEFAULT_DATABASE_URL, Settings};
 use crate::db::{self, Db};
@@ -34,7 +35,7 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Apply pending database migrations and exit.
     Migrate(DbArgs),
-    /// Administration: staff accounts, service codes.
+    /// Administration: staff accounts, service codes, retention.
     Admin(AdminArgs),
     /// Write the exchange's files for a month into a folder (利用票 from a 居宅, 実績 from a provider).
     Export(export::ExportArgs),
@@ -83,6 +84,8 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TSUNAGI_HTTP_THREADS")]
     pub http_threads: Option<usize>,
+    #[command(flatten)]
+    pub retention: retention::RetentionArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -92,6 +95,8 @@ pub struct WorkerArgs {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    #[command(flatten)]
+    pub retention: retention::RetentionArgs,
 }
 
 #[derive(Args, Debug)]
@@ -130,6 +135,9 @@ pub enum AdminCommand {
         /// The CSV file.
         file: std::path::PathBuf,
     },
+    /// Remove now the contents of job results and received originals older than the retention
+    /// period (the workers do it daily); their records and the audit log are kept.
+    Retention(retention::RetentionArgs),
     /// Set a new password for an account, unlock it and end its sessions.
     ResetPassword {
         login_id: String,
@@ -187,6 +195,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         session_idle: chrono::Duration::minutes(args.session_idle_minutes.max(1)),
         session_max: chrono::Duration::hours(args.session_max_hours.max(1)),
         secure_cookies: args.secure_cookies,
+        retention_years: args.retention.retention_years,
         ..Settings::default()
     };
     let http_threads = args
@@ -197,8 +206,14 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         (http_threads + args.workers + 4) as u32,
     )?;
     prepare_data(&db, args.demo)?;
-    let workers = (!args.no_worker && args.workers > 0)
-        .then(|| jobs::Workers::start(db.clone(), settings.job_lease, args.workers));
+    let workers = (!args.no_worker && args.workers > 0).then(|| {
+        jobs::Workers::start_scheduled(
+            db.clone(),
+            settings.job_lease,
+            args.workers,
+            settings.retention_years,
+        )
+    });
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(settings),
@@ -257,7 +272,12 @@ fn prepare_data(db: &Db, with_demo: bool) -> Result<(), String> {
 fn worker(args: WorkerArgs) -> Result<(), String> {
     let db = open_db(&args.db.database_url, (args.workers + 2) as u32)?;
     let settings = Settings::default();
-    let workers = jobs::Workers::start(db, settings.job_lease, args.workers.max(1));
+    let workers = jobs::Workers::start_scheduled(
+        db,
+        settings.job_lease,
+        args.workers.max(1),
+        args.retention.retention_years,
+    );
     println!(
         "Tsunagi worker running with {} threads. Press Ctrl+C to stop.",
         args.workers.max(1)
@@ -284,6 +304,7 @@ fn admin(args: AdminArgs) -> Result<(), String> {
     let db = open_db(&args.db.database_url, 2)?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     match args.command {
+        AdminCommand::Retention(r) => retention::run(&mut conn, &r),
         AdminCommand::ImportServiceCodes { file } => {
             let bytes =
                 std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;

@@ -44,10 +44,11 @@ pub enum Action {
     CarePlanExported,
     CarePlanReceived,
     CarePlanImported,
+    FilesExpired,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::LoginSucceeded,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -70,6 +71,7 @@ impl Action {
         Action::CarePlanExported,
         Action::CarePlanReceived,
         Action::CarePlanImported,
+        Action::FilesExpired,
     ];
 
     pub fn key(self) -> &'static str {
@@ -96,6 +98,7 @@ impl Action {
             Action::CarePlanExported => "careplan_exported",
             Action::CarePlanReceived => "careplan_received",
             Action::CarePlanImported => "careplan_imported",
+            Action::FilesExpired => "files_expired",
         }
     }
 
@@ -123,6 +126,7 @@ impl Action {
             Action::CarePlanExported => "ケアプラン連携出力",
             Action::CarePlanReceived => "ケアプラン連携受信",
             Action::CarePlanImported => "ケアプラン連携取込",
+            Action::FilesExpired => "保存期間経過による削除",
         }
     }
 

@@ -40,6 +40,17 @@ where
     result
 }
 
+/// Inside a write transaction: waits until no other server holds the same `key` (PostgreSQL: a
+/// transaction-level advisory lock, released at commit). On SQLite `BEGIN IMMEDIATE` already lets
+/// one writer in at a time, so nothing more is needed.
+pub fn exclusive_with_other_servers(conn: &mut DbConnection, key: i64) -> Result<(), Error> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Pg(c) => c.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})")),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Inserts export history rows in batches of a few hundred (one statement each): diesel's
 /// MultiConnection has no portable multi-row insert, and one round trip per row costs seconds
 /// on PostgreSQL for a large export.

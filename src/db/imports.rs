@@ -38,6 +38,8 @@ pub struct ReceivedFile {
     pub set_messages: String,
     pub status: String,
     pub applied_at: Option<NaiveDateTime>,
+    /// When the original bytes were removed at the end of the retention period (the row stays).
+    pub purged_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]

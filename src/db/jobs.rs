@@ -186,6 +186,8 @@ pub struct ArtifactInfo {
     pub sha256: String,
     pub size_bytes: i64,
     pub created_at: NaiveDateTime,
+    /// When the bytes were removed at the end of the retention period (the row stays).
+    pub purged_at: Option<NaiveDateTime>,
 }
 
 /// Marks a job done with its results, if `worker` still holds it. Returns false (and stores

@@ -14,6 +14,7 @@ pub mod partners;
 pub mod plans;
 pub mod preferences;
 pub mod recipients;
+pub mod retention;
 pub mod schedules;
 pub mod schema;
 pub mod service_codes;

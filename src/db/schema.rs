@@ -161,6 +161,7 @@ diesel::table! {
         size_bytes -> BigInt,
         data -> Binary,
         created_at -> Timestamp,
+        purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -409,6 +410,7 @@ diesel::table! {
         set_messages -> Text,
         status -> Text,
         applied_at -> Nullable<Timestamp>,
+        purged_at -> Nullable<Timestamp>,
     }
 }
 

@@ -188,6 +188,11 @@ pub(crate) fn load_set(
     if stored.is_empty() {
         return Err(AppError::NotFound);
     }
+    if stored.iter().any(|(f, _)| f.purged_at.is_some()) {
+        return Err(AppError::BadRequest(
+            "この送信単位の元のファイルは保存期間を過ぎたため削除しました。取り込めません。".into(),
+        ));
+    }
     if stored.iter().any(|(f, _)| f.verdict != iq::OK) {
         return Err(AppError::BadRequest(
             "この送信単位にはエラーのあるファイルがあるため、取り込めません。取込確認の内容を確認してください。".into(),

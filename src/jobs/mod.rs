@@ -10,6 +10,7 @@
 pub mod audit_csv;
 pub mod export_zip;
 pub mod import_apply;
+pub mod retention;
 pub mod spreadsheet;
 pub mod staff_csv;
 
@@ -162,6 +163,7 @@ fn dispatch(ctx: &JobContext<'_>) -> Result<JobOutput, JobError> {
         audit_csv::Payload::KIND => run(ctx, audit_csv::run),
         export_zip::Payload::KIND => run(ctx, export_zip::run),
         import_apply::Payload::KIND => run(ctx, import_apply::run),
+        retention::Payload::KIND => run(ctx, retention::run),
         other => Err(JobError::permanent(format!(
             "不明な処理の種類です（{other}）。"
         ))),
@@ -289,14 +291,36 @@ pub struct Workers {
 }
 
 impl Workers {
+    /// Workers that only run what is queued.
     pub fn start(db: Db, lease: Duration, count: usize) -> Workers {
+        Workers::start_with(db, lease, count, None)
+    }
+
+    /// Workers whose first thread also queues the periodic work: the daily retention job for
+    /// files kept `retention_years` (0: never).
+    pub fn start_scheduled(db: Db, lease: Duration, count: usize, retention_years: u32) -> Workers {
+        Workers::start_with(
+            db,
+            lease,
+            count,
+            Some(retention::Schedule::daily(retention_years)),
+        )
+    }
+
+    fn start_with(
+        db: Db,
+        lease: Duration,
+        count: usize,
+        mut schedule: Option<retention::Schedule>,
+    ) -> Workers {
         let stop = Arc::new(AtomicBool::new(false));
         let handles = (0..count)
             .map(|n| {
                 let (db, stop) = (db.clone(), stop.clone());
+                let schedule = schedule.take();
                 std::thread::Builder::new()
                     .name(format!("tsunagi-worker-{n}"))
-                    .spawn(move || worker_loop(&db, &worker_name(n), lease, &stop))
+                    .spawn(move || worker_loop(&db, &worker_name(n), lease, &stop, schedule))
                     .expect("a worker thread can be started")
             })
             .collect();
@@ -315,10 +339,19 @@ impl Workers {
     }
 }
 
-fn worker_loop(db: &Db, worker: &str, lease: Duration, stop: &AtomicBool) {
+fn worker_loop(
+    db: &Db,
+    worker: &str,
+    lease: Duration,
+    stop: &AtomicBool,
+    mut schedule: Option<retention::Schedule>,
+) {
     log::info!("worker {worker} started");
     let idle = std::time::Duration::from_millis(500);
     while !stop.load(Ordering::Relaxed) {
+        if let Some(s) = schedule.as_mut() {
+            s.tick(db);
+        }
         let claimed = db.conn().and_then(|mut c| q::claim(&mut c, worker, lease));
         match claimed {
             Ok(Some(job)) => run_claimed(db, worker, lease, job),

@@ -111,7 +111,7 @@ pub struct RecentJob {
     pub requested_at: String,
     pub error: String,
     pub summary: String,
-    pub downloads: Vec<(String, String, String)>,
+    pub downloads: Vec<crate::web::jobs::Download>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -362,10 +362,11 @@ pub async fn list(
         &[("ケアプラン連携", None), ("出力", None)],
     )
     .with_notice(crate::web::notice(Some(query.done.as_str())));
+    let years = state.settings.retention_years;
     let recent: Vec<RecentJob> = recent
         .into_iter()
         .map(|r| {
-            let v = crate::web::jobs::view(r);
+            let v = crate::web::jobs::view(r, years);
             RecentJob {
                 title: v.title,
                 status: v.status,

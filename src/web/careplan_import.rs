@@ -8,6 +8,7 @@ use crate::db::imports as q;
 use crate::domain::ServiceMonth;
 use crate::exchange::receive::{self, kind_label};
 use crate::exchange::unpack::{Input, read_zip};
+use crate::jobs::retention::gone_message;
 use crate::web::{AppError, AppResult, Layout, blocking, fmt_jst, see_other};
 use actix_multipart::form::{MultipartForm, bytes::Bytes as Upload, text::Text};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -40,6 +41,8 @@ pub struct FileRow {
     pub refused: bool,
     pub messages: Vec<String>,
     pub uploaded: String,
+    /// Empty while the original is kept; else why it can no longer be downloaded.
+    pub gone: String,
 }
 
 pub struct SetGroup {
@@ -108,6 +111,7 @@ pub async fn page(
 ) -> AppResult<ImportPage> {
     auth.require(Menu::CarePlanExchange)?;
     let (corp, office) = (auth.corporation_id(), auth.office.id);
+    let years = state.settings.retention_years;
     let (files, directory) = blocking(&state, move |conn| {
         Ok((
             q::pending(conn, corp, office)?,
@@ -138,13 +142,19 @@ pub async fn page(
             exported_at: timestamp_label(&f.file_timestamp),
             data_label: kind_label(&f.kind),
             month,
-            refused: f.verdict == q::REFUSED,
+            // A file whose original was removed (retention) can no longer be imported either.
+            refused: f.verdict == q::REFUSED || f.purged_at.is_some(),
             messages: f.messages.lines().map(str::to_string).collect(),
             uploaded: format!(
                 "{}{}",
                 fmt_jst(&f.uploaded_at),
                 uploader.map(|u| format!("（{u}）")).unwrap_or_default()
             ),
+            gone: if f.purged_at.is_some() {
+                gone_message(years)
+            } else {
+                String::new()
+            },
             file_name: f.file_name,
         };
         match groups.iter_mut().find(|g| g.timestamp == f.file_timestamp) {
@@ -266,9 +276,17 @@ pub async fn original(
     auth.require(Menu::CarePlanExchange)?;
     let id = path.into_inner();
     let actor = auth.actor();
+    let years = state.settings.retention_years;
     let (f, data) = blocking(&state, move |conn| {
         let (f, data) = q::data_of(conn, actor.corporation_id, actor.office_id, id)?
             .ok_or(AppError::NotFound)?;
+        if f.purged_at.is_some() {
+            return Err(AppError::Gone(format!(
+                "受信ファイル「{}」の元のファイルは{}。",
+                f.file_name,
+                gone_message(years)
+            )));
+        }
         actor.record(
             conn,
             Action::Downloaded,

@@ -53,8 +53,10 @@ pub async fn list(
     let files = blocking(&state, move |conn| Ok(q::pending(conn, corp, office)?)).await?;
     let mut sets: Vec<SetRow> = Vec::new();
     let mut refused: Vec<String> = Vec::new();
+    // Sets with a refused file, or one whose original was removed after the retention period,
+    // cannot be imported.
     for (f, _) in &files {
-        if f.verdict != q::OK {
+        if f.verdict != q::OK || f.purged_at.is_some() {
             refused.push(f.file_timestamp.clone());
         }
     }

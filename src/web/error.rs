@@ -22,6 +22,9 @@ pub enum AppError {
     NotFound,
     /// The request itself is malformed (a message for the screen).
     BadRequest(String),
+    /// The file existed but its bytes were removed at the end of the retention period
+    /// (a message for the screen naming the file and the period).
+    Gone(String),
     /// Anything unexpected; logged with this id.
     Internal { id: String },
 }
@@ -76,6 +79,7 @@ impl ResponseError for AppError {
             }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,6 +130,12 @@ impl ResponseError for AppError {
                 title: "送信内容に誤りがあります",
                 message: message.clone(),
                 hint: "前の画面に戻り、入力内容を確認してください。",
+                incident: None,
+            },
+            AppError::Gone(message) => ErrorPage {
+                title: "このファイルは削除されています",
+                message: message.clone(),
+                hint: "ファイル名や日時などの記録は残っています。内容が必要な場合は、もう一度出力するか、送信元に再送を依頼してください。",
                 incident: None,
             },
             AppError::Internal { id } => ErrorPage {

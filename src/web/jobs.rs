@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::auth::{Auth, Menu};
 use crate::db::audit::Action;
 use crate::db::jobs::{self as q, JobRow};
+use crate::jobs::retention::gone_message;
 use crate::web::{AppError, AppResult, Layout, Paging, blocking, fmt_jst, fmt_jst_opt};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -36,11 +37,20 @@ pub struct JobView {
     pub requested_at: String,
     pub finished_at: String,
     pub requester: String,
-    /// (download path, file name, size).
-    pub downloads: Vec<(String, String, String)>,
+    pub downloads: Vec<Download>,
 }
 
-pub fn view(r: JobRow) -> JobView {
+/// A job's file on a list: a download link, or (after the retention period) why there is none.
+pub struct Download {
+    pub href: String,
+    pub name: String,
+    pub size: String,
+    /// Empty while the file is kept; else 保存期間（N年）を過ぎたため削除しました.
+    pub gone: String,
+}
+
+/// A job as the lists show it; `retention_years` names the period of removed files.
+pub fn view(r: JobRow, retention_years: u32) -> JobView {
     let j = r.job;
     let (status, class) = match j.status.as_str() {
         q::QUEUED if j.attempts > 0 => ("待機中（再試行）", "queued"),
@@ -75,12 +85,15 @@ pub fn view(r: JobRow) -> JobView {
         downloads: r
             .artifacts
             .into_iter()
-            .map(|a| {
-                (
-                    format!("/jobs/{}/files/{}", j.id, a.id),
-                    a.file_name,
-                    human_size(a.size_bytes),
-                )
+            .map(|a| Download {
+                href: format!("/jobs/{}/files/{}", j.id, a.id),
+                gone: if a.purged_at.is_some() {
+                    gone_message(retention_years)
+                } else {
+                    String::new()
+                },
+                name: a.file_name,
+                size: human_size(a.size_bytes),
             })
             .collect(),
     }
@@ -122,7 +135,8 @@ pub async fn list(
         .map_err(AppError::from)
     })
     .await?;
-    let rows: Vec<JobView> = rows.into_iter().map(view).collect();
+    let years = state.settings.retention_years;
+    let rows: Vec<JobView> = rows.into_iter().map(|r| view(r, years)).collect();
     let mut layout = Layout::new(
         &auth,
         Some(Menu::Jobs),
@@ -169,6 +183,7 @@ async fn send_file(
 ) -> AppResult<HttpResponse> {
     let all = auth.can(Menu::Jobs);
     let actor = auth.actor();
+    let years = state.settings.retention_years;
     let (info, data) = blocking(&state, move |conn| {
         let job = q::find(conn, actor.corporation_id, id)?.ok_or(AppError::NotFound)?;
         if job.office_id != actor.office_id || (!all && job.created_by != Some(actor.staff_id)) {
@@ -178,6 +193,13 @@ async fn send_file(
             .into_iter()
             .find(|a| file.is_none_or(|f| a.id == f))
             .ok_or(AppError::NotFound)?;
+        if info.purged_at.is_some() {
+            return Err(AppError::Gone(format!(
+                "「{}」は{}。",
+                info.file_name,
+                gone_message(years)
+            )));
+        }
         let data = q::artifact_data(conn, info.id)?;
         actor.record(
             conn,

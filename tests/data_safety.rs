@@ -1,5 +1,7 @@
-//! Retention: the retention job drops the bytes of old job results and received originals, keeps
-//! their records and the audit log, and the screens say so instead of offering a broken link.
+//! Backups and retention: `tsunagi admin backup` copies a database that is being written to, and
+//! the copy restores to the same data (SQLite; PostgreSQL with pg_dump/pg_restore); the retention
+//! job drops the bytes of old job results and received originals, keeps their records and the
+//! audit log, and the screens say so instead of offering a broken link.
 
 mod common;
 use actix_web::http::StatusCode;
@@ -7,8 +9,11 @@ use chrono::{Months, NaiveDateTime};
 use common::{Client, TestDb, app, state, state_with};
 use diesel::prelude::*;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tsunagi::config::Settings;
 use tsunagi::db::schema::{artifacts, audit_log, received_files as rf};
+use tsunagi::db::{Backend, Db, DbConnection};
 use tsunagi::jobs::retention;
 
 // ---- test data: job results and received files of the demo's offices ------------------------
@@ -551,3 +556,417 @@ async fn admin_retention_on_the_command_line() {
         before
     );
 }
+
+#[test]
+fn backup_refuses_to_overwrite_and_explains() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.sqlite3").display());
+    let (code, _, _) = run(&["migrate", "--database-url", &url]);
+    assert_eq!(code, 0);
+    let out = dir.path().join("backup.sqlite3");
+    let out_s = out.to_str().unwrap();
+    std::fs::write(&out, b"keep me").unwrap();
+    let (code, stdout, err) = run(&["admin", "--database-url", &url, "backup", "--out", out_s]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(
+        err.contains("already exists; nothing was written") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
+    let (code, stdout, err) = run(&[
+        "admin",
+        "--database-url",
+        &url,
+        "backup",
+        "--out",
+        out_s,
+        "--force",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.starts_with(&format!("Backup written to {out_s}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("integrity check: ok"));
+    assert!(
+        std::fs::read(&out)
+            .unwrap()
+            .starts_with(b"SQLite format 3\0")
+    );
+
+    // No database there: said plainly, nothing written, not even an empty database.
+    let missing = dir.path().join("missing.sqlite3");
+    let other = dir.path().join("other.sqlite3");
+    let (code, _, err) = run(&[
+        "admin",
+        "--database-url",
+        &format!("sqlite://{}", missing.display()),
+        "backup",
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("there is no SQLite database at"), "{err}");
+    assert!(!missing.exists() && !other.exists());
+    // A folder that does not exist.
+    let (code, _, err) = run(&[
+        "admin",
+        "--database-url",
+        &url,
+        "backup",
+        "--out",
+        dir.path()
+            .join("no/such/folder/b.sqlite3")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("does not exist; nothing was written"), "{err}");
+    // Nothing half-written is left next to the backups.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+#[test]
+fn postgres_backup_without_pg_dump_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tsunagi.dump");
+    let result = tsunagi()
+        .args([
+            "admin",
+            "--database-url",
+            "postgres://tsunagi:secret@db.example:5432/tsunagi",
+            "backup",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("PATH", dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        err.contains("pg_dump was not found on PATH, so no backup was written"),
+        "{err}"
+    );
+    assert!(err.contains("pg_dump --format=custom"), "{err}");
+    assert!(err.contains("docs/operations.md"));
+    assert!(!err.contains("secret"), "the password is not shown: {err}");
+    assert!(!out.exists());
+}
+
+// ---- backup while writing, then restore -----------------------------------------------------
+
+/// Writes pairs of audit entries (one transaction per pair) until stopped, like a busy server.
+struct Writer {
+    stop: Arc<AtomicBool>,
+    pairs: Arc<AtomicUsize>,
+    handle: std::thread::JoinHandle<()>,
+}
+
+impl Writer {
+    fn start(db: Db) -> Writer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let pairs = Arc::new(AtomicUsize::new(0));
+        let handle = {
+            let (stop, pairs) = (stop.clone(), pairs.clone());
+            std::thread::spawn(move || {
+                let mut conn = db.conn().unwrap();
+                let mut n = 0usize;
+                while !stop.load(Ordering::Relaxed) {
+                    tsunagi::db::dialect::write_transaction(
+                        &mut conn,
+                        |c| -> tsunagi::db::DbResult<()> {
+                            for half in ["a", "b"] {
+                                tsunagi::db::audit::record(
+                                    c,
+                                    &tsunagi::db::audit::NewEntry {
+                                        corporation_id: Some(1),
+                                        office_id: None,
+                                        staff_id: None,
+                                        login_id: "writer",
+                                        action: tsunagi::db::audit::Action::SettingsSaved,
+                                        detail: &format!("pair {n} {half}"),
+                                        client_addr: "",
+                                    },
+                                )?;
+                            }
+                            Ok(())
+                        },
+                    )
+                    .unwrap();
+                    n += 1;
+                    pairs.store(n, Ordering::SeqCst);
+                }
+            })
+        };
+        Writer {
+            stop,
+            pairs,
+            handle,
+        }
+    }
+
+    fn wait_for(&self, pairs: usize) {
+        while self.pairs.load(Ordering::SeqCst) < pairs {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    fn stop(self) -> usize {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().unwrap();
+        self.pairs.load(Ordering::SeqCst)
+    }
+}
+
+/// The tables whose contents a restore must give back.
+const TABLES: [(&str, &str); 13] = [
+    ("offices", "id"),
+    ("staff", "id"),
+    ("recipients", "id"),
+    ("certifications", "id"),
+    ("care_plans", "id"),
+    ("schedule_lines", "id"),
+    ("schedule_days", "line_id"),
+    ("audit_log", "id"),
+    ("jobs", "id"),
+    ("artifacts", "id"),
+    ("export_history", "id"),
+    ("received_files", "id"),
+    ("service_codes", "id"),
+];
+
+#[derive(QueryableByName)]
+struct NameRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct TextRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    ord: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    row: String,
+}
+
+/// Every row of a table as text (all columns, bytes included), ordered.
+fn rows_of(conn: &mut DbConnection, table: &str, ord: &str) -> Vec<TextRow> {
+    match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(format!(
+            "SELECT {ord}::bigint AS ord, t::text AS row FROM {table} t ORDER BY 1, 2"
+        ))
+        .load(pg)
+        .unwrap(),
+        DbConnection::Sqlite(lite) => {
+            let columns: Vec<NameRow> = diesel::sql_query(format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            ))
+            .load(lite)
+            .unwrap();
+            let row = columns
+                .iter()
+                .map(|c| format!("quote({})", c.name))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            diesel::sql_query(format!(
+                "SELECT {ord} AS ord, {row} AS row FROM {table} ORDER BY 1, 2"
+            ))
+            .load(lite)
+            .unwrap()
+        }
+    }
+}
+
+/// The pairs the writer finished, as the database holds them; asserts that none is half there.
+fn complete_pairs(rows: &[TextRow]) -> usize {
+    let mut halves = std::collections::BTreeMap::<usize, usize>::new();
+    for r in rows {
+        if let Some(rest) = r.row.split("pair ").nth(1) {
+            let n: usize = rest.split(' ').next().unwrap().parse().unwrap();
+            *halves.entry(n).or_default() += 1;
+        }
+    }
+    assert!(
+        halves.values().all(|h| *h == 2),
+        "a transaction was copied half: {halves:?}"
+    );
+    let n = halves.len();
+    assert!(halves.keys().copied().eq(0..n), "pairs 0..{n} in order");
+    n
+}
+
+/// Compares the restored database with the source: the same rows in every table; the audit log
+/// (written during the backup) holds a prefix of the source's, with whole transactions only.
+fn assert_same_data(source: &Db, restored: &Db, pairs_before: usize, pairs_after: usize) {
+    let mut src = source.conn().unwrap();
+    let mut dst = restored.conn().unwrap();
+    for (table, ord) in TABLES {
+        let a = rows_of(&mut src, table, ord);
+        let b = rows_of(&mut dst, table, ord);
+        if table == "audit_log" {
+            let last = b.last().unwrap().ord;
+            let prefix: Vec<&TextRow> = a.iter().filter(|r| r.ord <= last).collect();
+            assert_eq!(
+                prefix,
+                b.iter().collect::<Vec<_>>(),
+                "the audit log up to the copy"
+            );
+            let copied = complete_pairs(&b);
+            assert!(
+                copied >= pairs_before,
+                "pairs written before the backup began are in it ({copied} < {pairs_before})"
+            );
+            assert!(
+                copied < pairs_after,
+                "pairs written after the backup are not ({copied} of {pairs_after})"
+            );
+        } else {
+            assert!(
+                !a.is_empty() || table == "export_history",
+                "{table} has rows"
+            );
+            assert_eq!(a, b, "{table} is restored as it was");
+        }
+    }
+}
+
+/// pg_dump, pg_restore and createdb, when all are on PATH.
+fn pg_tools() -> Result<(), String> {
+    for tool in ["pg_dump", "pg_restore", "createdb"] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            return Err(format!("{tool} is not on PATH"));
+        }
+    }
+    Ok(())
+}
+
+/// A database of the test's own, created from a restore and dropped afterwards.
+struct ScratchPg {
+    base: String,
+    name: String,
+}
+
+impl Drop for ScratchPg {
+    fn drop(&mut self) {
+        use diesel::connection::SimpleConnection;
+        if let Ok(mut c) = diesel::PgConnection::establish(&self.base) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// `postgres://…/test?x` → `postgres://…/NAME`.
+fn with_database(base: &str, name: &str) -> String {
+    let base = base.split('?').next().unwrap();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{name}")
+}
+
+both_backends!(
+    backup_while_writing_restores_the_same_data,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let (old_job, _, old_set, _) = make_files(&db);
+        // One office's old files already purged: the backup carries that state too.
+        age(&db, old_job, &old_set, 6);
+        {
+            let mut c = db.conn();
+            retention::run_now(&mut c, 5, tsunagi::db::now()).unwrap();
+        }
+        if db.db.backend == Backend::Postgres
+            && let Err(why) = pg_tools()
+        {
+            eprintln!("skipped: the PostgreSQL backup test needs the client tools ({why})");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("backup.bin");
+
+        let writer = Writer::start(db.db.clone());
+        writer.wait_for(20);
+        let pairs_before = writer.pairs.load(Ordering::SeqCst);
+        let (code, stdout, err) = run(&[
+            "admin",
+            "--database-url",
+            &db.url,
+            "backup",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let pairs_at_end = writer.pairs.load(Ordering::SeqCst);
+        writer.wait_for(pairs_at_end + 20);
+        let pairs_after = writer.stop();
+        assert_eq!(code, 0, "{err}");
+        assert!(stdout.starts_with("Backup written to"), "{stdout}");
+
+        // Restore into a fresh database, as docs/operations.md says, and check its migrations.
+        let (restored, _scratch) = match db.db.backend {
+            Backend::Sqlite => {
+                assert!(stdout.contains("integrity check: ok"), "{stdout}");
+                let place = dir.path().join("restored.sqlite3");
+                std::fs::copy(&out, &place).unwrap();
+                (Db::lazy(&format!("sqlite://{}", place.display()), 2), None)
+            }
+            Backend::Postgres => {
+                let base = std::env::var(common::PG_ENV).unwrap();
+                let schema = db.url.split("search_path%3D").nth(1).unwrap().to_string();
+                assert!(stdout.contains(&format!("schema {schema}")), "{stdout}");
+                let name = format!(
+                    "tsunagi_restore_{}",
+                    &tsunagi::auth::password::random_token()[..12].to_lowercase()
+                )
+                .replace('-', "_");
+                let status = Command::new("createdb")
+                    .arg(format!("--maintenance-db={base}"))
+                    .arg(&name)
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "createdb");
+                let scratch = ScratchPg {
+                    base: base.clone(),
+                    name: name.clone(),
+                };
+                let target = with_database(&base, &name);
+                let restore = Command::new("pg_restore")
+                    .args(["--no-owner", "--exit-on-error"])
+                    .arg(format!("--dbname={target}"))
+                    .arg(&out)
+                    .output()
+                    .unwrap();
+                assert!(
+                    restore.status.success(),
+                    "pg_restore: {}",
+                    String::from_utf8_lossy(&restore.stderr)
+                );
+                let url = format!("{target}?options=-csearch_path%3D{schema}");
+                (Db::lazy(&url, 2), Some(scratch))
+            }
+        };
+        let pending = restored.migrate().unwrap();
+        assert!(
+            pending.is_empty(),
+            "the restored schema is current: {pending:?}"
+        );
+        assert_same_data(&db.db, &restored, pairs_before, pairs_after);
+        // The restored database works: the purged file is still purged, the rest still downloads.
+        let mut c = restored.conn().unwrap();
+        let purged: i64 = artifacts::table
+            .filter(artifacts::purged_at.is_not_null())
+            .count()
+            .get_result(&mut *c)
+            .unwrap();
+        assert_eq!(purged as usize, job_artifacts(&db, old_job).len());
+        drop(c);
+        drop(restored);
+    }
+);

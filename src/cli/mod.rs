@@ -1,6 +1,7 @@
 //! The command line: `serve` (default), `worker`, `migrate`, `admin`, `csv`.
 //! Messages here are English (the screens are Japanese).
 
+pub mod backup;
 pub mod csv;
 pub mod export;
 pub mod import;
@@ -35,7 +36,7 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Apply pending database migrations and exit.
     Migrate(DbArgs),
-    /// Administration: staff accounts, service codes, retention.
+    /// Administration: staff accounts, service codes, backups, retention.
     Admin(AdminArgs),
     /// Write the exchange's files for a month into a folder (利用票 from a 居宅, 実績 from a provider).
     Export(export::ExportArgs),
@@ -135,6 +136,9 @@ pub enum AdminCommand {
         /// The CSV file.
         file: std::path::PathBuf,
     },
+    /// Write a consistent backup of the database while Tsunagi runs (SQLite: a copy of the
+    /// database file; PostgreSQL: pg_dump's custom format). See docs/operations.md.
+    Backup(backup::BackupArgs),
     /// Remove now the contents of job results and received originals older than the retention
     /// period (the workers do it daily); their records and the audit log are kept.
     Retention(retention::RetentionArgs),
@@ -301,9 +305,14 @@ fn migrate(args: DbArgs) -> Result<(), String> {
 }
 
 fn admin(args: AdminArgs) -> Result<(), String> {
+    // A backup reads the database as it is: no migrations, no connection pool.
+    if let AdminCommand::Backup(b) = &args.command {
+        return backup::run(&args.db.database_url, b);
+    }
     let db = open_db(&args.db.database_url, 2)?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     match args.command {
+        AdminCommand::Backup(_) => unreachable!("handled above"),
         AdminCommand::Retention(r) => retention::run(&mut conn, &r),
         AdminCommand::ImportServiceCodes { file } => {
             let bytes =

@@ -359,13 +359,7 @@ fn schema_of(url: &str) -> Option<String> {
 }
 
 fn size_label(bytes: u64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
-    } else if bytes >= 1024 {
-        format!("{:.0} KB", (bytes as f64 / 1024.0).ceil())
-    } else {
-        format!("{bytes} bytes")
-    }
+    crate::web::jobs::size_label(bytes as i64, "bytes")
 }
 
 #[cfg(test)]

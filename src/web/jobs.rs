@@ -100,12 +100,18 @@ pub fn view(r: JobRow, retention_years: u32) -> JobView {
 }
 
 pub fn human_size(bytes: i64) -> String {
+    size_label(bytes, "バイト")
+}
+
+/// `1.2 MB`, `35 KB`, or `{bytes} {byte_word}` below a kilobyte (バイト on screens, bytes on
+/// the command line).
+pub fn size_label(bytes: i64, byte_word: &str) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
     } else if bytes >= 1024 {
         format!("{:.0} KB", (bytes as f64 / 1024.0).ceil())
     } else {
-        format!("{bytes} バイト")
+        format!("{bytes} {byte_word}")
     }
 }
 

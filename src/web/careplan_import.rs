@@ -7,7 +7,7 @@ use crate::db::audit::Action;
 use crate::db::imports as q;
 use crate::domain::ServiceMonth;
 use crate::exchange::receive::{self, kind_label};
-use crate::exchange::unpack::{Input, read_zip};
+use crate::exchange::unpack::{Input, read_zip_within};
 use crate::jobs::retention::gone_message;
 use crate::web::{AppError, AppResult, Layout, blocking, fmt_jst, see_other};
 use actix_multipart::form::{MultipartForm, bytes::Bytes as Upload, text::Text};
@@ -18,6 +18,10 @@ use serde::Deserialize;
 
 /// At most this many bytes per uploaded file (the request as a whole: 50 MB, set in lib.rs).
 pub const MAX_FILE: usize = 10 * 1024 * 1024;
+/// At most this many CSV files in one upload, counting those inside zips.
+pub const MAX_FILES: usize = 1000;
+/// At most this many bytes of CSV in one upload once its zips are unpacked.
+pub const MAX_UNPACKED: u64 = 200 * 1024 * 1024;
 
 #[derive(Deserialize, Default)]
 pub struct ImportQuery {
@@ -218,11 +222,15 @@ pub async fn upload(
         }
         let lower = base.to_ascii_lowercase();
         if lower.ends_with(".zip") {
-            let entries = read_zip(&base, &f.data).map_err(|e| {
-                AppError::BadRequest(format!(
-                    "zip ファイル「{base}」を開けないため、何も保存しませんでした（{e}）。"
-                ))
-            })?;
+            let unpacked: u64 = inputs.iter().map(|i| i.bytes.len() as u64).sum();
+            let entries = read_zip_within(&base, &f.data, MAX_UNPACKED.saturating_sub(unpacked))
+                .map_err(|e| {
+                    log::info!("upload refused: {base}: {e}");
+                    AppError::BadRequest(format!(
+                        "zip ファイル「{base}」は取り込めないため、何も保存しませんでした（{}）。",
+                        e.message_ja()
+                    ))
+                })?;
             inputs.extend(entries);
         } else if lower.ends_with(".csv") {
             inputs.push(Input {
@@ -240,6 +248,12 @@ pub async fn upload(
         return Err(AppError::BadRequest(
             "取り込むファイルが選ばれていません。CSV ファイルまたは zip を選んでください。".into(),
         ));
+    }
+    if inputs.len() > MAX_FILES {
+        return Err(AppError::BadRequest(format!(
+            "ファイルが {} 件あり、1回に取り込める {MAX_FILES} 件を超えているため、何も保存しませんでした。何回かに分けてアップロードしてください。",
+            inputs.len()
+        )));
     }
     let office = auth.office.clone();
     let actor = auth.actor();

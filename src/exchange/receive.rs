@@ -10,7 +10,7 @@
 use crate::db::imports::{self as q, NewReceivedFile, REFUSED};
 use crate::db::offices::Office;
 use crate::db::{self, DbConnection};
-use crate::exchange::unpack::Input;
+use crate::exchange::unpack::{self, Input, NotText};
 use crate::standard::{self, FileKind, ParsedFile, Record, Severity};
 use crate::web::AppError;
 use sha2::{Digest, Sha256};
@@ -103,6 +103,15 @@ fn not_ours(office: &Office, n: &standard::FileName) -> Option<String> {
     })
 }
 
+/// The refusal of a file that is no CSV text at all (UTF-16 text, or a picture, PDF or
+/// spreadsheet renamed .CSV), said plainly instead of through the codec's byte-level findings.
+fn not_text(bytes: &[u8]) -> Option<String> {
+    Some(match unpack::not_text(bytes)? {
+        NotText::Utf16 => "文字コードが UTF-16（Unicode）のファイルです。ケアプランデータ連携の CSV は Shift_JIS（MS932）で作られます。送信元に確認してください。".into(),
+        NotText::Binary => "CSV ファイル（文字だけのファイル）ではありません。画像・PDF・Excel などのファイルの名前を .CSV に変えたものは取り込めません。".into(),
+    })
+}
+
 /// The file-level messages of a file addressed to us: the checker's findings, sender,
 /// recipients.
 fn file_messages(known: &Known, f: &ParsedFile) -> Vec<(bool, String)> {
@@ -178,9 +187,13 @@ pub fn receive(
                     .push((u.display.clone(), prev.uploaded_at));
                 continue;
             }
-            // A file addressed to another office is refused for that alone (not read further).
+            // A file addressed to another office, or no text at all, is refused for that alone
+            // (not read further).
             let name = standard::FileName::parse(&base).ok().map(|(n, _)| n);
-            let refusal = name.as_ref().and_then(|n| not_ours(office, n));
+            let refusal = name
+                .as_ref()
+                .and_then(|n| not_ours(office, n))
+                .or_else(|| not_text(&u.bytes));
             let parsed = match refusal {
                 Some(_) => None,
                 None => Some(standard::read_file(&u.name, &u.bytes)),
@@ -297,5 +310,26 @@ pub fn kind_label(kind: &str) -> &'static str {
         Some(FileKind::Dlt1kyo) => "計画書削除",
         Some(FileKind::Dltjsk) => "実績票削除",
         None => "不明",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_that_are_no_text_are_named_so() {
+        assert_eq!(not_text(b"1,\"202612\"\r\n"), None);
+        let le: Vec<u8> = "1,2\r\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert!(not_text(&le).unwrap().contains("UTF-16"));
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert!(
+            not_text(png)
+                .unwrap()
+                .contains("CSV ファイル（文字だけのファイル）ではありません")
+        );
     }
 }

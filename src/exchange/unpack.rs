@@ -86,6 +86,39 @@ fn unsafe_path(name: &str) -> bool {
     n.starts_with('/') || n.split('/').any(|part| part == "..") || n.get(1..2) == Some(":")
 }
 
+/// What a file that should hold CSV text plainly is instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotText {
+    /// UTF-16 text (a byte-order mark, or ASCII whose every other byte is NUL).
+    Utf16,
+    /// Binary data: a picture, PDF or spreadsheet renamed .CSV.
+    Binary,
+}
+
+/// Whether `bytes` plainly are not CSV text. MS932 and UTF-8 text never hold a NUL byte;
+/// UTF-16 text and binary files do (or start with a UTF-16 byte-order mark, which is no valid
+/// MS932 either).
+pub fn not_text(bytes: &[u8]) -> Option<NotText> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let bom = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if !bom && !head.contains(&0) {
+        return None;
+    }
+    let nul_at = |parity: usize| {
+        head.iter()
+            .enumerate()
+            .filter(|(i, b)| i % 2 == parity && **b == 0)
+            .count()
+    };
+    let (even, odd, half) = (nul_at(0), nul_at(1), head.len() / 2);
+    let one_sided = |a: usize, b: usize| a * 2 > half && b * 8 < half;
+    if bom || one_sided(even, odd) || one_sided(odd, even) {
+        Some(NotText::Utf16)
+    } else {
+        Some(NotText::Binary)
+    }
+}
+
 /// Decodes a zip entry name: UTF-8 when general-purpose flag bit 11 is set, else MS932.
 pub fn zip_entry_name(raw: &[u8], utf8_flag: bool) -> String {
     if utf8_flag {
@@ -211,5 +244,31 @@ mod tests {
             ZipRefusal::TooLarge(1000)
         );
         assert_eq!(read_zip_within("t.zip", &two, 1200).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn text_utf16_and_binary() {
+        assert_eq!(not_text(b"1,\"202612\"\r\n"), None);
+        let (ms932, _, _) = encoding_rs::SHIFT_JIS.encode("1,\"山田\"\r\n");
+        assert_eq!(not_text(&ms932), None);
+        assert_eq!(not_text("1,\"山田\"\r\n".as_bytes()), None);
+        let le: Vec<u8> = "1,2\r\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let be: Vec<u8> = "1,2\r\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
+        for t in [&le, &be, &vec![0xFF, 0xFE, b'1', 0]] {
+            assert_eq!(not_text(t), Some(NotText::Utf16), "{t:?}");
+        }
+        assert_eq!(
+            not_text(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some(NotText::Binary)
+        );
+        assert_eq!(not_text(b"%PDF-1.7\n\0\x01"), Some(NotText::Binary));
+        // A mostly empty bitmap is binary, not UTF-16, though half its bytes are NUL.
+        assert_eq!(not_text(&[0u8; 64]), Some(NotText::Binary));
     }
 }

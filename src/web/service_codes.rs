@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::auth::{Auth, Menu};
 use crate::db::{self, audit::Action};
 use crate::domain::service_codes::{ParseError, parse_table_csv};
+use crate::exchange::unpack::NotText;
 use crate::web::dates::today_jst;
 use crate::web::recipients::group_digits;
 use crate::web::{AppError, AppResult, Layout, blocking, see_other};
@@ -124,7 +125,7 @@ pub async fn list(
 #[derive(MultipartForm)]
 pub struct ImportForm {
     csrf_token: Text<String>,
-    #[multipart(limit = "20MB")]
+    #[multipart(limit = "10MB")]
     file: Upload,
 }
 
@@ -151,6 +152,19 @@ pub async fn import(
         return Err(AppError::Csrf);
     }
     auth.check_csrf(Some(form.csrf_token.as_str()))?;
+    match crate::exchange::unpack::not_text(&form.file.data) {
+        Some(NotText::Utf16) => {
+            return Err(AppError::BadRequest(
+                "文字コードが UTF-16（Unicode）のファイルは取り込めません。UTF-8 か Shift_JIS（MS932）の CSV で保存し直してください。".into(),
+            ));
+        }
+        Some(NotText::Binary) => {
+            return Err(AppError::BadRequest(
+                "CSV ファイル（文字だけのファイル）ではないため、取り込めません。Excel の場合は「CSV」形式で保存してください。".into(),
+            ));
+        }
+        None => {}
+    }
     let text = decode_text(&form.file.data);
     let entries = match parse_table_csv(&text) {
         Ok(e) if e.is_empty() => {

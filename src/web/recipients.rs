@@ -537,12 +537,15 @@ async fn save(
                 id,
             )?
         {
+            // Name the other recipient only to an office that may see them.
+            let who = if q::find_visible(conn, corp, office, other.id)?.is_some() {
+                format!("{} {}", other.code, other.name)
+            } else {
+                "この法人の別の事業所の利用者".to_string()
+            };
             errors.add(
                 "insured_number",
-                format!(
-                    "この保険者番号と被保険者番号の利用者はすでに登録されています（{} {}）。",
-                    other.code, other.name
-                ),
+                format!("この保険者番号と被保険者番号の利用者はすでに登録されています（{who}）。"),
             );
         }
         if !errors.is_empty() {

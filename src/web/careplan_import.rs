@@ -196,7 +196,7 @@ pub async fn page(
 
 #[derive(MultipartForm)]
 pub struct UploadForm {
-    csrf_token: Text<String>,
+    csrf_token: Option<Text<String>>,
     #[multipart(limit = "10MB")]
     files: Vec<Upload>,
 }
@@ -211,7 +211,7 @@ pub async fn upload(
     if !crate::web::same_origin(&req) {
         return Err(AppError::Csrf);
     }
-    auth.check_csrf(Some(form.csrf_token.as_str()))?;
+    auth.check_csrf(form.csrf_token.as_ref().map(|t| t.as_str()))?;
     let form = form.into_inner();
     let mut inputs: Vec<Input> = Vec::new();
     for f in form.files {

@@ -124,7 +124,7 @@ pub async fn list(
 
 #[derive(MultipartForm)]
 pub struct ImportForm {
-    csrf_token: Text<String>,
+    csrf_token: Option<Text<String>>,
     #[multipart(limit = "10MB")]
     file: Upload,
 }
@@ -151,7 +151,7 @@ pub async fn import(
     if !crate::web::same_origin(&req) {
         return Err(AppError::Csrf);
     }
-    auth.check_csrf(Some(form.csrf_token.as_str()))?;
+    auth.check_csrf(form.csrf_token.as_ref().map(|t| t.as_str()))?;
     match crate::exchange::unpack::not_text(&form.file.data) {
         Some(NotText::Utf16) => {
             return Err(AppError::BadRequest(

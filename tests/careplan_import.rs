@@ -4,7 +4,6 @@
 mod common;
 use actix_web::http::StatusCode;
 use common::{Client, TestDb, app, state};
-use std::io::Write;
 
 /// The 居宅's 利用票 zip for this month, as `tsunagi export` would write it.
 fn plan_zip(db: &TestDb) -> Vec<u8> {
@@ -27,16 +26,6 @@ fn plan_zip(db: &TestDb) -> Vec<u8> {
         .unwrap();
     let out = run(&mut conn, 1, &req, now, None, None, &mut no_progress).unwrap();
     out.zips.into_iter().next().unwrap().bytes
-}
-
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        z.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(data).unwrap();
-    }
-    z.finish().unwrap().into_inner()
 }
 
 fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
@@ -157,7 +146,7 @@ both_backends!(bad_uploads_are_refused_whole, |db: TestDb| async move {
     let token = h.get("/careplan/import").await.csrf();
     let form = [("csrf_token", token.as_str())];
     // A zip that climbs out of itself.
-    let evil = zip_of(&[("../x.CSV", b"202407\r\n")]);
+    let evil = common::zip_of(&[("../x.CSV", b"202407\r\n")]);
     let r = h
         .post_files(
             "/careplan/import/upload",

@@ -58,14 +58,7 @@ where
         >,
     B: actix_web::body::MessageBody,
 {
-    let token = c.get("/careplan/import").await.csrf();
-    let r = c
-        .post_files(
-            "/careplan/import/upload",
-            &[("csrf_token", token.as_str())],
-            &[("files", "in.zip", zip)],
-        )
-        .await;
+    let r = c.upload(&[("files", "in.zip", zip)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     r.location()
 }

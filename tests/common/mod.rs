@@ -191,13 +191,7 @@ where
             .uri(path)
             .peer_addr(self.peer);
         if !self.cookies.is_empty() {
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            req = req.insert_header((header::COOKIE, cookie));
+            req = req.insert_header((header::COOKIE, self.cookie_header()));
         }
         if let Some(form) = form {
             let body = serde_html_form::to_string(form).unwrap();
@@ -271,6 +265,38 @@ where
     pub fn logout_cookies(&mut self) {
         self.cookies.clear();
     }
+
+    /// The `Cookie` header this client sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Posts files to the 取込 upload with the page's token, as its form does.
+    pub async fn upload(&mut self, files: &[(&str, &str, &[u8])]) -> Resp {
+        let token = self.get("/careplan/import").await.csrf();
+        self.post_files(
+            "/careplan/import/upload",
+            &[("csrf_token", token.as_str())],
+            files,
+        )
+        .await
+    }
+}
+
+/// A zip holding `entries` (name, bytes), as a person or another system would make one.
+pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        z.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(data).unwrap();
+    }
+    z.finish().unwrap().into_inner()
 }
 
 /// The id of a staff member by login id.
@@ -331,16 +357,10 @@ where
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
         let req = test::TestRequest::post()
             .uri(path)
             .peer_addr(self.peer)
-            .insert_header((header::COOKIE, cookie))
+            .insert_header((header::COOKIE, self.cookie_header()))
             .insert_header((
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),

@@ -746,3 +746,103 @@ both_backends!(
         );
     }
 );
+
+/// The `value="…"` of every input named `name` on a page.
+fn values_of(body: &str, name: &str) -> Vec<String> {
+    let needle = format!("name=\"{name}\" value=\"");
+    body.match_indices(&needle)
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+both_backends!(
+    every_office_at_once_queues_one_job_per_sending_office,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let homon = common::office_id(&db, "1310100001", "11");
+        let day = common::office_id(&db, "1310200002", "15");
+        let kyotaku = common::office_id(&db, "1310100001", "43");
+        let last = tsunagi::web::schedules::current_month().prev().yyyymm();
+        // admin holds ケアプラン連携 in the 訪問介護 and the 通所介護: working in the first, the
+        // office choice offers both and 全ての事業所.
+        let mut k = Client::new(app(state(&db)).await);
+        k.login_demo("admin").await;
+        k.submit("/", "/office/switch", &[("office_id", &homon.to_string())])
+            .await;
+        let one = k.get("/careplan/export").await;
+        assert!(
+            one.body.contains("全ての事業所（2 事業所）"),
+            "{}",
+            one.body
+        );
+        let query = format!("data=actual&delete=0&month={last}&office=all");
+        let list = k.get(&format!("/careplan/export?{query}")).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert!(list.body.contains("<option value=\"all\" selected>"));
+        assert!(list.body.contains("<th>提供事業所</th>"));
+        let sel = values_of(&list.body, "sel");
+        let offices_listed: std::collections::BTreeSet<i64> = sel
+            .iter()
+            .map(|s| s.split_once(':').unwrap().0.parse().unwrap())
+            .collect();
+        assert_eq!(
+            offices_listed,
+            [homon, day].into_iter().collect(),
+            "rows of both offices: {sel:?}"
+        );
+        // Confirm all of them, plus a forged row of the 居宅 (not an allowed office): dropped.
+        let token = list.csrf();
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        for pair in query.split('&') {
+            form.push(pair.split_once('=').unwrap());
+        }
+        let forged = format!("{kyotaku}:1");
+        for s in sel.iter().chain([&forged]) {
+            form.push(("sel", s));
+        }
+        let confirm = k.post("/careplan/export/confirm", &form).await;
+        assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+        assert!(confirm.body.contains("<th>出力元</th>"));
+        let dests = values_of(&confirm.body, "dest");
+        assert!(dests.iter().any(|d| d.starts_with(&format!("{homon}/"))));
+        assert!(dests.iter().any(|d| d.starts_with(&format!("{day}/"))));
+        assert!(!values_of(&confirm.body, "sel").contains(&forged));
+        for d in &dests {
+            form.push(("dest", d));
+        }
+        form.push(("split", "0"));
+        form.push(("spec", "partner"));
+        let run = k.post("/careplan/export/run", &form).await;
+        assert_eq!(run.status, StatusCode::SEE_OTHER, "{}", run.body);
+        assert!(run.location().contains("office=all"));
+        drain(&db);
+        // One job per sending office (listed where the request was made), each zip from that
+        // office only.
+        let mut c = db.conn();
+        let jobs = tsunagi::db::jobs::list(&mut c, 1, homon, None, 10, 0)
+            .unwrap()
+            .0;
+        let exports: Vec<_> = jobs
+            .iter()
+            .filter(|j| j.job.kind == "careplan_export")
+            .collect();
+        assert_eq!(exports.len(), 2);
+        for number in ["1310100001", "1310200002"] {
+            let job = exports
+                .iter()
+                .find(|j| j.artifacts[0].file_name.contains(number))
+                .unwrap_or_else(|| panic!("no zip from {number}"));
+            assert_eq!(job.job.status, "done", "{:?}", job.job.error);
+            let bytes = tsunagi::db::jobs::artifact_data(&mut c, job.artifacts[0].id).unwrap();
+            for (name, data) in unzip(&bytes) {
+                assert!(name.starts_with("UPJSK_"), "{name}");
+                let f = read_file(&name, &data);
+                assert!(!f.has_errors(), "{name}: {:?}", f.findings);
+                assert_eq!(f.name.unwrap().sender.to_string(), number);
+            }
+        }
+    }
+);

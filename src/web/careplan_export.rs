@@ -68,11 +68,38 @@ pub struct FilterForm {
     spec: String,
 }
 
+/// The office choice that means every office the staff member may export from.
+const ALL_OFFICES: &str = "all";
+
 impl FilterForm {
-    fn selected(&self) -> Vec<i64> {
+    /// Whether any recipient is ticked.
+    fn any_selected(&self) -> bool {
+        self.sel.iter().any(|s| !s.trim().is_empty())
+    }
+
+    /// The ticked recipients of `office`: `OFFICE:RECIPIENT` values (the list of every office)
+    /// or plain recipient ids (the list of one office, which must then be `office`).
+    fn selected_of(&self, office: i64, single: bool) -> Vec<i64> {
         self.sel
             .iter()
-            .filter_map(|s| s.trim().parse().ok())
+            .filter_map(|s| match s.trim().split_once(':') {
+                Some((o, r)) => (o.parse() == Ok(office)).then(|| r.parse().ok()).flatten(),
+                None if single => s.trim().parse().ok(),
+                None => None,
+            })
+            .collect()
+    }
+
+    /// The ticked destinations of `office`: `OFFICE/NUMBER:TYPE` or plain `NUMBER:TYPE` (one
+    /// office).
+    fn destinations_of(&self, office: i64, single: bool) -> Vec<String> {
+        self.dest
+            .iter()
+            .filter_map(|d| match d.trim().split_once('/') {
+                Some((o, key)) => (o.parse() == Ok(office)).then(|| key.to_string()),
+                None if single => Some(d.trim().to_string()),
+                None => None,
+            })
             .collect()
     }
 
@@ -88,7 +115,10 @@ pub struct Choice {
 
 pub struct RowView {
     pub no: i64,
-    pub id: i64,
+    /// The selection value: `OFFICE:RECIPIENT`.
+    pub key: String,
+    /// The sending office (shown when the list holds every office).
+    pub office: String,
     pub code: String,
     pub name: String,
     pub kana: String,
@@ -120,7 +150,8 @@ pub struct ExportPage {
     pub layout: Layout,
     pub is_care: bool,
     pub f: FilterForm,
-    pub office_id: i64,
+    /// Every allowed office is listed (一覧 has a 事業所 column).
+    pub all_offices: bool,
     pub offices: Vec<Choice>,
     pub months: Vec<Choice>,
     pub managers: Vec<Choice>,
@@ -183,10 +214,38 @@ fn month_choices() -> Vec<Choice> {
     out
 }
 
-/// Validated filters: the office (one of the allowed), the month, the kind.
+/// Validated filters: the offices (one of the allowed, or all of them), the month, the kind.
 struct Resolved {
-    office: Office,
+    offices: Vec<Office>,
+    /// 全ての事業所 was chosen.
+    all: bool,
     filters: Filters,
+}
+
+impl Resolved {
+    /// The filters for one office, limited to `only` recipients when given.
+    fn for_office(&self, only: Vec<i64>) -> Filters {
+        Filters {
+            only,
+            ..self.filters.clone()
+        }
+    }
+
+    /// The value of the office choice.
+    fn office_value(&self) -> String {
+        match (&self.offices[..], self.all) {
+            ([o], false) => o.id.to_string(),
+            _ => ALL_OFFICES.to_string(),
+        }
+    }
+
+    fn office_label(&self) -> String {
+        self.offices
+            .iter()
+            .map(|o| format!("{} {}", o.office_number, o.name))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
 }
 
 fn resolve(
@@ -194,20 +253,28 @@ fn resolve(
     auth_staff: i64,
     current: &Office,
     f: &FilterForm,
-    only: Vec<i64>,
 ) -> AppResult<(Resolved, Vec<Office>)> {
     let allowed = allowed_offices(conn, auth_staff, current)?;
-    let office = match f.office.trim().parse::<i64>().ok() {
-        Some(id) => allowed
-            .iter()
-            .find(|o| o.id == id)
-            .cloned()
-            .ok_or(AppError::Forbidden {
-                menu: Menu::CarePlanExchange,
-            })?,
-        None => current.clone(),
+    let choice = f.office.trim();
+    let (offices, all) = if choice == ALL_OFFICES {
+        (allowed.clone(), true)
+    } else {
+        let office = match choice.parse::<i64>().ok() {
+            Some(id) => {
+                allowed
+                    .iter()
+                    .find(|o| o.id == id)
+                    .cloned()
+                    .ok_or(AppError::Forbidden {
+                        menu: Menu::CarePlanExchange,
+                    })?
+            }
+            None => current.clone(),
+        };
+        (vec![office], false)
     };
-    let care = is_care_office(&office);
+    // The allowed offices are all of the current office's kind (居宅 or provider).
+    let care = is_care_office(current);
     let data = match DataKind::parse(&f.data) {
         Some(d) if d.sent_by_care_office() == care => d,
         _ if care => DataKind::Plan,
@@ -231,12 +298,71 @@ fn resolve(
         kana: f.kana.trim().to_string(),
         care_level: f.level.clone(),
         linked_only: f.linked == "1",
-        only,
+        only: Vec::new(),
     };
-    Ok((Resolved { office, filters }, allowed))
+    Ok((
+        Resolved {
+            offices,
+            all,
+            filters,
+        },
+        allowed,
+    ))
 }
 
-fn row_view(no: i64, c: Candidate) -> RowView {
+/// The candidates of every chosen office, in office order, each with its office. `only`
+/// gives, per office, the recipients to take (`None`: all the filters find).
+fn candidates_of(
+    conn: &mut DbConnection,
+    r: &Resolved,
+    only: impl Fn(&Office) -> Option<Vec<i64>>,
+) -> AppResult<Vec<(usize, Candidate)>> {
+    let mut out = Vec::new();
+    for (k, office) in r.offices.iter().enumerate() {
+        let ids = match only(office) {
+            Some(ids) if ids.is_empty() => continue,
+            Some(ids) => ids,
+            None => Vec::new(),
+        };
+        let filters = r.for_office(ids);
+        out.extend(
+            preview::candidates(conn, office, &filters)?
+                .into_iter()
+                .map(|c| (k, c)),
+        );
+    }
+    Ok(out)
+}
+
+/// Checks `rows` (errors, warnings) office by office.
+fn assess_all(
+    conn: &mut DbConnection,
+    r: &Resolved,
+    rows: &mut [(usize, Candidate)],
+) -> AppResult<()> {
+    let today = today_jst();
+    let filters = r.for_office(Vec::new());
+    for (k, office) in r.offices.iter().enumerate() {
+        let mut mine: Vec<Candidate> = rows
+            .iter()
+            .filter(|(o, _)| *o == k)
+            .map(|(_, c)| c.clone())
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        preview::assess(conn, office, &filters, &mut mine, today)?;
+        let mut assessed = mine.into_iter();
+        for (_, c) in rows.iter_mut().filter(|(o, _)| *o == k) {
+            if let Some(a) = assessed.next() {
+                *c = a;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn row_view(no: i64, office: &Office, c: Candidate) -> RowView {
     let destinations = c
         .destinations
         .iter()
@@ -257,7 +383,8 @@ fn row_view(no: i64, c: Candidate) -> RowView {
         .join("、");
     RowView {
         no,
-        id: c.recipient.id,
+        key: format!("{}:{}", office.id, c.recipient.id),
+        office: format!("{} {}", office.office_number, office.name),
         code: c.recipient.code.clone(),
         name: c.recipient.name.clone(),
         kana: c.recipient.kana.clone(),
@@ -281,13 +408,13 @@ fn row_view(no: i64, c: Candidate) -> RowView {
     }
 }
 
-fn query_base(f: &FilterForm, office: i64, month: &str, data: DataKind, per: i64) -> String {
+fn query_base(f: &FilterForm, office: &str, month: &str, data: DataKind, per: i64) -> String {
     format!(
         "data={}&delete={}&month={}&office={}&cm={}&side={}&kana={}&level={}&linked={}&per={}",
         data.code(),
         url_encode(&f.delete),
         month,
-        office,
+        url_encode(office),
         url_encode(&f.cm),
         url_encode(&f.side),
         url_encode(&f.kana),
@@ -314,32 +441,41 @@ pub async fn list(
     let (corp, my_office) = (auth.corporation_id(), auth.office.id);
     let f = query.clone();
     let page = query.page.parse().ok();
-    let (resolved_office, filters, allowed, rows, paging, counts, managers, recent) =
+    let (resolved, allowed, rows, paging, counts, managers, recent) =
         blocking(&state, move |conn| {
-            let (Resolved { office, filters }, allowed) =
-                resolve(conn, staff_id, &current, &f, Vec::new())?;
+            let (resolved, allowed) = resolve(conn, staff_id, &current, &f)?;
             let (rows, paging, counts) = if searched {
-                let all = preview::candidates(conn, &office, &filters)?;
+                let all = candidates_of(conn, &resolved, |_| None)?;
                 let paging = Paging::new(page, per, all.len() as i64);
-                let mut page_rows: Vec<Candidate> = all
+                let mut page_rows: Vec<(usize, Candidate)> = all
                     .into_iter()
                     .skip(paging.offset() as usize)
                     .take(per as usize)
                     .collect();
-                preview::assess(conn, &office, &filters, &mut page_rows, today_jst())?;
-                let errors = page_rows.iter().filter(|c| c.blocked()).count();
-                let warnings = page_rows.iter().filter(|c| !c.warnings.is_empty()).count();
+                assess_all(conn, &resolved, &mut page_rows)?;
+                let errors = page_rows.iter().filter(|(_, c)| c.blocked()).count();
+                let warnings = page_rows
+                    .iter()
+                    .filter(|(_, c)| !c.warnings.is_empty())
+                    .count();
                 let first = paging.offset();
                 let rows: Vec<RowView> = page_rows
                     .into_iter()
                     .enumerate()
-                    .map(|(i, c)| row_view(first + i as i64 + 1, c))
+                    .map(|(i, (k, c))| row_view(first + i as i64 + 1, &resolved.offices[k], c))
                     .collect();
                 (rows, paging, (errors, warnings))
             } else {
                 (Vec::new(), Paging::new(None, per, 0), (0, 0))
             };
-            let managers = db::recipients::care_managers(conn, corp, office.id)?;
+            let mut managers = Vec::new();
+            for o in &resolved.offices {
+                for m in db::recipients::care_managers(conn, corp, o.id)? {
+                    if !managers.contains(&m) {
+                        managers.push(m);
+                    }
+                }
+            }
             let recent = db::jobs::recent_of_kind(
                 conn,
                 corp,
@@ -348,12 +484,12 @@ pub async fn list(
                 <export_zip::Payload as crate::jobs::JobKind>::KIND,
                 5,
             )?;
-            Ok((
-                office, filters, allowed, rows, paging, counts, managers, recent,
-            ))
+            Ok((resolved, allowed, rows, paging, counts, managers, recent))
         })
         .await?;
-    let care = is_care_office(&resolved_office);
+    let care = is_care_office(&auth.office);
+    let filters = &resolved.filters;
+    let office_value = resolved.office_value();
     let month = filters.month.yyyymm();
     let mut layout = Layout::new(
         &auth,
@@ -384,26 +520,33 @@ pub async fn list(
     let f = FilterForm {
         data: filters.data.code().to_string(),
         month: month.clone(),
-        office: resolved_office.id.to_string(),
+        office: office_value.clone(),
         ..query
     };
+    let mut offices: Vec<Choice> = allowed
+        .iter()
+        .map(|o| Choice {
+            value: o.id.to_string(),
+            label: format!(
+                "{} {}（{}）",
+                o.office_number,
+                o.name,
+                o.service_type_name()
+            ),
+        })
+        .collect();
+    if allowed.len() > 1 {
+        offices.push(Choice {
+            value: ALL_OFFICES.into(),
+            label: format!("全ての事業所（{} 事業所）", allowed.len()),
+        });
+    }
     Ok(ExportPage {
         layout,
         is_care: care,
-        query_base: query_base(&f, resolved_office.id, &month, filters.data, per),
-        office_id: resolved_office.id,
-        offices: allowed
-            .iter()
-            .map(|o| Choice {
-                value: o.id.to_string(),
-                label: format!(
-                    "{} {}（{}）",
-                    o.office_number,
-                    o.name,
-                    o.service_type_name()
-                ),
-            })
-            .collect(),
+        query_base: query_base(&f, &office_value, &month, filters.data, per),
+        all_offices: resolved.all,
+        offices,
         months: month_choices(),
         managers: managers
             .into_iter()
@@ -433,7 +576,10 @@ pub async fn list(
 // ---- confirmation -----------------------------------------------------------------------------
 
 pub struct DestinationRow {
+    /// The selection value: `OFFICE/NUMBER:TYPE`.
     pub key: String,
+    /// The sending office (shown when several send).
+    pub sender: String,
     pub number: String,
     pub service_type: String,
     pub name: String,
@@ -456,7 +602,10 @@ pub struct ConfirmPage {
     pub data_label: String,
     pub month_label: String,
     pub office_label: String,
-    pub selected: Vec<i64>,
+    /// Several offices send (the destinations show which).
+    pub several: bool,
+    /// `OFFICE:RECIPIENT` of every recipient to export.
+    pub selected: Vec<String>,
     pub destinations: Vec<DestinationRow>,
     pub blocked: Vec<BlockedRow>,
     pub warnings: usize,
@@ -471,7 +620,7 @@ pub async fn confirm(
 ) -> AppResult<ConfirmPage> {
     auth.require(Menu::CarePlanExchange)?;
     let form = form.0;
-    if form.selected().is_empty() && !form.all_results() {
+    if !form.any_selected() && !form.all_results() {
         return Err(AppError::BadRequest(
             "出力する利用者が選択されていません。一覧で利用者を選択してから「出力」を押してください。"
                 .into(),
@@ -479,27 +628,27 @@ pub async fn confirm(
     }
     let (staff_id, current) = (auth.staff.id, auth.office.clone());
     let f = form.clone();
-    // 検索結果の全件: no id list; the filters choose.
-    let sel = if form.all_results() {
-        Vec::new()
-    } else {
-        form.selected()
-    };
-    let (office, filters, rows, spec) = blocking(&state, move |conn| {
-        let (Resolved { office, filters }, _) = resolve(conn, staff_id, &current, &f, sel)?;
-        let mut rows = preview::candidates(conn, &office, &filters)?;
-        preview::assess(conn, &office, &filters, &mut rows, today_jst())?;
+    let (resolved, rows, spec) = blocking(&state, move |conn| {
+        let (resolved, _) = resolve(conn, staff_id, &current, &f)?;
+        let single = !resolved.all;
+        // 検索結果の全件: no id list; the filters choose.
+        let mut rows = candidates_of(conn, &resolved, |o| {
+            (!f.all_results()).then(|| f.selected_of(o.id, single))
+        })?;
+        assess_all(conn, &resolved, &mut rows)?;
         let spec = db::preferences::get(conn, staff_id, SPEC_PREFERENCE)?
             .filter(|s| SpecChoice::parse(s).is_some())
             .unwrap_or_else(|| "partner".into());
-        Ok((office, filters, rows, spec))
+        Ok((resolved, rows, spec))
     })
     .await?;
+    let filters = &resolved.filters;
     let mut destinations: Vec<DestinationRow> = Vec::new();
     let mut blocked = Vec::new();
     let mut selected = Vec::new();
     let mut warnings = 0;
-    for c in &rows {
+    for (k, c) in &rows {
+        let office = &resolved.offices[*k];
         if c.blocked() {
             blocked.push(BlockedRow {
                 code: c.recipient.code.clone(),
@@ -508,13 +657,15 @@ pub async fn confirm(
             });
             continue;
         }
-        selected.push(c.recipient.id);
+        selected.push(format!("{}:{}", office.id, c.recipient.id));
         warnings += c.warnings.len();
         for d in &c.destinations {
-            match destinations.iter_mut().find(|x| x.key == d.key()) {
+            let key = format!("{}/{}", office.id, d.key());
+            match destinations.iter_mut().find(|x| x.key == key) {
                 Some(x) => x.count += 1,
                 None => destinations.push(DestinationRow {
-                    key: d.key(),
+                    key,
+                    sender: format!("{} {}", office.office_number, office.name),
                     number: d.number.clone(),
                     service_type: ServiceType::parse(&d.service_type)
                         .map(|t| format!("{} {}", t.code(), t.name()))
@@ -536,9 +687,16 @@ pub async fn confirm(
         }
     }
     destinations.sort_by(|a, b| a.key.cmp(&b.key));
+    let office_value = resolved.office_value();
     let back = format!(
         "/careplan/export?{}",
-        query_base(&form, office.id, &filters.month.yyyymm(), filters.data, 20)
+        query_base(
+            &form,
+            &office_value,
+            &filters.month.yyyymm(),
+            filters.data,
+            20
+        )
     );
     Ok(ConfirmPage {
         layout: Layout::new(
@@ -561,11 +719,12 @@ pub async fn confirm(
             }
         ),
         month_label: filters.month.label(),
-        office_label: format!("{} {}", office.office_number, office.name),
+        office_label: resolved.office_label(),
+        several: resolved.offices.len() > 1,
         f: FilterForm {
             data: filters.data.code().to_string(),
             month: filters.month.yyyymm(),
-            office: office.id.to_string(),
+            office: office_value.clone(),
             sel: Vec::new(),
             all: String::new(),
             ..form
@@ -588,7 +747,7 @@ pub async fn run(
 ) -> AppResult<HttpResponse> {
     auth.require(Menu::CarePlanExchange)?;
     let form = form.0;
-    if form.selected().is_empty() {
+    if !form.any_selected() {
         return Err(AppError::BadRequest(
             "出力する利用者がいません。一覧に戻って選択し直してください。".into(),
         ));
@@ -603,39 +762,64 @@ pub async fn run(
     let (staff_id, current) = (auth.staff.id, auth.office.clone());
     let login_id = auth.staff.login_id.clone();
     let location = blocking(&state, move |conn| {
-        let (Resolved { office, filters }, _) =
-            resolve(conn, staff_id, &current, &form, form.selected())?;
-        // Only the recipients this office may export (another office's ids are dropped).
-        let rows = preview::candidates(conn, &office, &filters)?;
-        let recipients: Vec<i64> = rows.iter().map(|c| c.recipient.id).collect();
-        if recipients.is_empty() {
+        let (resolved, _) = resolve(conn, staff_id, &current, &form)?;
+        let single = !resolved.all;
+        // One job per sending office, with only the recipients and destinations it may export
+        // (another office's ids are dropped), all or none queued.
+        let mut requests = Vec::new();
+        for office in &resolved.offices {
+            let destinations = form.destinations_of(office.id, single);
+            let ids = form.selected_of(office.id, single);
+            if destinations.is_empty() || ids.is_empty() {
+                continue;
+            }
+            let filters = resolved.for_office(ids);
+            let rows = preview::candidates(conn, office, &filters)?;
+            let recipients: Vec<i64> = rows.iter().map(|c| c.recipient.id).collect();
+            if recipients.is_empty() {
+                continue;
+            }
+            requests.push(ExportRequest {
+                office_id: office.id,
+                month: filters.month.yyyymm(),
+                data: filters.data,
+                delete: filters.delete,
+                recipients,
+                destinations,
+                spec,
+                split: form.split == "1",
+            });
+        }
+        if requests.is_empty() {
             return Err(AppError::BadRequest(
                 "選択された利用者は出力の対象ではありません。一覧を表示し直してください。".into(),
             ));
         }
-        let request = ExportRequest {
-            office_id: office.id,
-            month: filters.month.yyyymm(),
-            data: filters.data,
-            delete: filters.delete,
-            recipients,
-            destinations: form.dest.clone(),
-            spec,
-            split: form.split == "1",
-        };
-        db::preferences::set(conn, staff_id, SPEC_PREFERENCE, spec.code())?;
-        crate::jobs::enqueue(
-            conn,
-            &actor,
-            &export_zip::Payload {
-                request,
-                login_id,
-                client_addr: actor.client_addr.clone(),
-            },
-        )?;
+        db::dialect::write_transaction(conn, |conn| -> db::DbResult<()> {
+            db::preferences::set(conn, staff_id, SPEC_PREFERENCE, spec.code())?;
+            for request in requests {
+                crate::jobs::enqueue(
+                    conn,
+                    &actor,
+                    &export_zip::Payload {
+                        request,
+                        login_id: login_id.clone(),
+                        client_addr: actor.client_addr.clone(),
+                    },
+                )?;
+            }
+            Ok(())
+        })?;
+        let filters = &resolved.filters;
         Ok(format!(
             "/careplan/export?{}&done=queued",
-            query_base(&form, office.id, &filters.month.yyyymm(), filters.data, 20)
+            query_base(
+                &form,
+                &resolved.office_value(),
+                &filters.month.yyyymm(),
+                filters.data,
+                20
+            )
         ))
     })
     .await?;

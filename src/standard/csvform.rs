@@ -353,28 +353,86 @@ fn field_end(t: &[u8], i: usize) -> usize {
 
 fn split_part(b: &[u8], charset: Charset) -> Part {
     let (text, malformed) = decode(b, charset);
-    let t = text.as_bytes();
-    let n = t.len();
+    let n = text.len();
     let mut spans = Vec::with_capacity(n / 5 + 1);
     let mut starts = Vec::with_capacity(n / 128 + 1);
     // Values that had to be unquoted: (index in `spans`, value), appended to the text below.
     let mut unquoted: Vec<(usize, Vec<u8>)> = Vec::new();
-    let mut issues = Vec::new();
-    let mut open_quote = false;
-    let mut i = 0;
-    let mut line = 1usize;
-    while i < n {
+    let mut sc = Scanner::new(&text);
+    loop {
+        let first = spans.len();
+        match sc.next_record(&mut spans, &mut unquoted) {
+            Some(line) => starts.push((to_u32(line), to_u32(first))),
+            None => break,
+        }
+    }
+    let (issues, open_quote, last_line) = (sc.issues, sc.open_quote, sc.line);
+    let mut text = text;
+    for (k, v) in unquoted {
+        let start = to_u32(text.len());
+        text.push_str(&String::from_utf8_lossy(&v));
+        spans[k] = (start, to_u32(text.len()));
+    }
+    Part {
+        table: RawTable {
+            text,
+            spans,
+            starts,
+        },
+        issues,
+        malformed,
+        open_quote,
+        last_line: to_u32(last_line),
+    }
+}
+
+/// Reads the records of decoded text one at a time.
+struct Scanner<'t> {
+    t: &'t [u8],
+    i: usize,
+    /// The current physical line (after the last record: 1 + line ends read).
+    line: usize,
+    issues: Vec<SplitIssue>,
+    /// Whether the text ended inside a quoted value.
+    open_quote: bool,
+}
+
+impl<'t> Scanner<'t> {
+    fn new(text: &'t str) -> Self {
+        Scanner {
+            t: text.as_bytes(),
+            i: 0,
+            line: 1,
+            issues: Vec::new(),
+            open_quote: false,
+        }
+    }
+
+    /// Reads the next record: appends the span of each field (offsets in the text; inside the
+    /// quotes for a quoted value) to `spans`, and each value that is not a plain range of the
+    /// text (`""` made `"`, characters after a closing quote appended) to `unquoted` with its
+    /// index in `spans`. Returns the record's line, `None` at the end.
+    fn next_record(
+        &mut self,
+        spans: &mut Vec<(u32, u32)>,
+        unquoted: &mut Vec<(usize, Vec<u8>)>,
+    ) -> Option<usize> {
+        let t = self.t;
+        let n = t.len();
+        let mut i = self.i;
         // skip blank lines
-        if t[i] == b'\r' || t[i] == b'\n' {
+        while i < n && (t[i] == b'\r' || t[i] == b'\n') {
             if t[i] == b'\r' && i + 1 < n && t[i + 1] == b'\n' {
                 i += 1;
             }
             i += 1;
-            line += 1;
-            continue;
+            self.line += 1;
         }
-        let rec_line = line;
-        starts.push((to_u32(line), to_u32(spans.len())));
+        if i >= n {
+            self.i = i;
+            return None;
+        }
+        let rec_line = self.line;
         loop {
             // one field
             if i < n && t[i] == b'"' {
@@ -396,7 +454,7 @@ fn split_part(b: &[u8], charset: Charset) -> Part {
                         c => {
                             // a line break inside quotes is kept as is
                             if c == b'\n' || (c == b'\r' && t.get(i + 1) != Some(&b'\n')) {
-                                line += 1;
+                                self.line += 1;
                             }
                             if let Some(v) = &mut copy {
                                 v.push(c);
@@ -407,8 +465,8 @@ fn split_part(b: &[u8], charset: Charset) -> Part {
                 }
                 let end = i;
                 if !closed {
-                    open_quote = true;
-                    issues.push(SplitIssue {
+                    self.open_quote = true;
+                    self.issues.push(SplitIssue {
                         line: rec_line,
                         detail_ja: "引用符が閉じていません",
                         detail_en: "a quoted value is not closed",
@@ -416,8 +474,8 @@ fn split_part(b: &[u8], charset: Charset) -> Part {
                 } else {
                     i += 1; // the closing quote
                     if i < n && t[i] != b',' && t[i] != b'\r' && t[i] != b'\n' {
-                        issues.push(SplitIssue {
-                            line,
+                        self.issues.push(SplitIssue {
+                            line: self.line,
                             detail_ja: "閉じ引用符の後に文字があります",
                             detail_en: "characters after a closing quote",
                         });
@@ -427,6 +485,7 @@ fn split_part(b: &[u8], charset: Charset) -> Part {
                         i = junk;
                     }
                 }
+                // Only ASCII bytes were removed or added, at character boundaries.
                 if let Some(v) = copy {
                     unquoted.push((spans.len(), v));
                 }
@@ -448,27 +507,93 @@ fn split_part(b: &[u8], charset: Charset) -> Part {
                 i += 1;
             }
             i += 1;
-            line += 1;
+            self.line += 1;
+        }
+        self.i = i;
+        Some(rec_line)
+    }
+}
+
+/// The records of a whole file, read one at a time and not kept (for checks that only need
+/// each record once): memory for the decoded text and one record.
+pub struct RecordStream {
+    text: String,
+    /// Whether any byte was malformed (shown as U+FFFD).
+    pub malformed: bool,
+    pos: usize,
+    line: usize,
+    spans: Vec<(u32, u32)>,
+    unquoted: Vec<(usize, Vec<u8>)>,
+    scratch: RawRecord,
+    issues: Vec<SplitIssue>,
+}
+
+impl RecordStream {
+    pub fn new(b: &[u8], charset: Charset) -> Self {
+        let (text, malformed) = decode(b, charset);
+        RecordStream {
+            text,
+            malformed,
+            pos: 0,
+            line: 1,
+            spans: Vec::with_capacity(32),
+            unquoted: Vec::new(),
+            scratch: RawRecord::default(),
+            issues: Vec::new(),
         }
     }
-    let mut text = text;
-    for (k, v) in unquoted {
-        let start = to_u32(text.len());
-        // The value is the decoded text with `""` made `"` (and junk after a closing quote
-        // appended): only ASCII bytes were removed or added at character boundaries.
-        text.push_str(&String::from_utf8_lossy(&v));
-        spans[k] = (start, to_u32(text.len()));
+
+    /// Starts again from the first record.
+    pub fn rewind(&mut self) {
+        self.pos = 0;
+        self.line = 1;
+        self.issues.clear();
     }
-    Part {
-        table: RawTable {
-            text,
-            spans,
-            starts,
-        },
-        issues,
-        malformed,
-        open_quote,
-        last_line: to_u32(line),
+
+    /// The syntax issues met so far.
+    pub fn issues(&self) -> &[SplitIssue] {
+        &self.issues
+    }
+
+    /// The next record: its line and fields.
+    pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
+        let mut sc = Scanner {
+            t: self.text.as_bytes(),
+            i: self.pos,
+            line: self.line,
+            issues: std::mem::take(&mut self.issues),
+            open_quote: false,
+        };
+        self.spans.clear();
+        self.unquoted.clear();
+        let line = sc.next_record(&mut self.spans, &mut self.unquoted);
+        self.pos = sc.i;
+        self.line = sc.line;
+        self.issues = sc.issues;
+        let line = line?;
+        if self.unquoted.is_empty() {
+            return Some((
+                line,
+                Fields {
+                    text: &self.text,
+                    spans: &self.spans,
+                },
+            ));
+        }
+        // A value that is not a range of the text: copy the record.
+        self.scratch.clear();
+        let mut pending = self.unquoted.iter().peekable();
+        for (k, &(a, b)) in self.spans.iter().enumerate() {
+            match pending.next_if(|(at, _)| *at == k) {
+                Some((_, v)) => self
+                    .scratch
+                    .push_with(|buf| buf.push_str(&String::from_utf8_lossy(v))),
+                None => self.scratch.push_with(|buf| {
+                    buf.push_str(self.text.get(a as usize..b as usize).unwrap_or(""))
+                }),
+            }
+        }
+        Some((line, self.scratch.view()))
     }
 }
 
@@ -610,6 +735,25 @@ mod tests {
         }
         // The clean file is really split in parts.
         assert_eq!(records(&big("", 0), 2).2, 2);
+    }
+
+    #[test]
+    fn a_record_stream_reads_what_split_reads_twice() {
+        let text = "a,\"b,\"\"c\"\"\r\nd\",e\r\n1,2\n\n3,\"\"\r4,\"x\"y,5\r\n6,\"open";
+        let (recs, issues) = split(text);
+        let mut st = RecordStream::new(text.as_bytes(), Charset::Utf8);
+        for _ in 0..2 {
+            st.rewind();
+            let mut got = Vec::new();
+            while let Some((line, f)) = st.next_fields() {
+                let mut r = RawRecord::from_fields(&f.to_vec());
+                r.line = line;
+                got.push(r);
+            }
+            assert_eq!(got, recs);
+            assert_eq!(st.issues(), &issues[..]);
+        }
+        assert_eq!(issues.len(), 2);
     }
 
     #[test]

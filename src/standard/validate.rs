@@ -57,13 +57,15 @@ fn looks_like_header(first: &str) -> bool {
 /// Reads one file: `path` is its name (directories are ignored), `bytes` its content.
 /// Never panics. A large file is split and checked on all cores.
 pub fn read_file(path: &str, bytes: &[u8]) -> ParsedFile {
-    read_core(path, bytes, true, cores(), MAX_FILE_BYTES)
+    read_core(path, bytes, cores(), MAX_FILE_BYTES)
 }
 
-/// The findings `read_file` would give, without keeping the parsed records: each typed record
-/// is built, checked and dropped. The writer's self-check uses it (a fraction of the memory).
+/// The findings `read_file` would give, without keeping anything but the findings: the
+/// records are read one at a time (three passes over the decoded text: versions, fields,
+/// typed records for the per-kind checks), on the calling thread. The writer's self-check
+/// uses it (memory: the decoded text and one record).
 pub fn check_file(path: &str, bytes: &[u8]) -> Vec<Finding> {
-    read_core(path, bytes, false, cores(), MAX_FILE_BYTES).findings
+    check_core(path, bytes, MAX_FILE_BYTES)
 }
 
 /// The largest file read (1 GiB; an upload is limited far below, see `exchange::unpack`). The
@@ -75,19 +77,29 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn read_core(path: &str, bytes: &[u8], keep: bool, threads: usize, max: usize) -> ParsedFile {
+/// What the file name and the size say, before the records are read.
+struct Head<'b> {
+    file_name: String,
+    name: Option<FileName>,
+    name_layout: Option<Layout>,
+    kind: Option<FileKind>,
+    findings: Vec<Finding>,
+    utf8: bool,
+    charset: csvform::Charset,
+    body: &'b [u8],
+}
+
+/// The file name, the size limit and the encoding; `Err` when the file is too large to read.
+fn head<'b>(path: &str, bytes: &'b [u8], max: usize) -> Result<Head<'b>, Box<ParsedFile>> {
     let file_name = base_name(path).to_string();
-    let mut sink = Sink {
-        file: &file_name,
-        findings: Vec::new(),
-    };
+    let mut findings = Vec::new();
     let (name, name_layout, kind) = match FileName::parse(&file_name) {
         Ok((n, l)) => {
             let k = n.kind;
             (Some(n), Some(l), Some(k))
         }
         Err(e) => {
-            sink.findings.push(Finding::with_detail(
+            findings.push(Finding::with_detail(
                 C::BadFileName,
                 &file_name,
                 None,
@@ -99,17 +111,17 @@ fn read_core(path: &str, bytes: &[u8], keep: bool, threads: usize, max: usize) -
         }
     };
     if bytes.len() > max {
-        sink.add(
+        findings.push(Finding::new(
             C::FileTooLarge,
+            &file_name,
             None,
             None,
             &[
                 ("value", bytes.len().to_string()),
                 ("expected", max.to_string()),
             ],
-        );
-        let findings = sink.findings;
-        return ParsedFile {
+        ));
+        return Err(Box::new(ParsedFile {
             file_name,
             name,
             name_layout,
@@ -118,73 +130,75 @@ fn read_core(path: &str, bytes: &[u8], keep: bool, threads: usize, max: usize) -
             records: Vec::new(),
             findings,
             raw: Vec::new(),
-        };
+        }));
     }
-
     let (utf8, body) = encoding::detect_utf8(bytes);
     if utf8 {
-        sink.add(C::Utf8File, None, None, &[]);
+        findings.push(Finding::new(C::Utf8File, &file_name, None, None, &[]));
     }
     let charset = if utf8 {
         csvform::Charset::Utf8
     } else {
         csvform::Charset::Ms932
     };
-    let split = csvform::split_bytes(body, charset, threads);
-    for issue in split.issues {
-        sink.findings.push(Finding::with_detail(
-            C::CsvSyntax,
-            &file_name,
-            Some(issue.line),
-            issue.detail_ja,
-            issue.detail_en,
-        ));
-    }
-    let mut parts = split.parts;
-    if let Some(first) = parts.iter_mut().find(|p| !p.is_empty())
-        && looks_like_header(first.fields(0).get(0))
-    {
-        let line = first.line(0);
-        first.skip_first();
-        sink.add(C::HeaderRow, Some(line), None, &[]);
-    }
-    let all = || {
-        parts
-            .iter()
-            .flat_map(|p| (0..p.len()).map(move |r| (p.line(r), p.fields(r))))
-    };
-    let count: usize = parts.iter().map(RawTable::len).sum();
-    if count == 0 {
-        sink.add(C::NoRecords, None, None, &[]);
-    }
-    if split.malformed && !utf8 {
-        for (line, r) in all() {
-            for (i, f) in r.iter().enumerate() {
-                if let Some(pos) = f.chars().position(|c| c == '\u{FFFD}') {
-                    sink.add(
-                        C::BadEncoding,
-                        Some(line),
-                        Some((i + 1, "")),
-                        &[(
-                            "detail",
-                            format!("{}文字目 / character {}", pos + 1, pos + 1),
-                        )],
-                    );
-                    if let Some(last) = sink.findings.last_mut() {
-                        last.item = None;
-                    }
-                }
+    Ok(Head {
+        file_name,
+        name,
+        name_layout,
+        kind,
+        findings,
+        utf8,
+        charset,
+        body,
+    })
+}
+
+fn split_findings(file_name: &str, issues: &[csvform::SplitIssue]) -> Vec<Finding> {
+    issues
+        .iter()
+        .map(|i| {
+            Finding::with_detail(
+                C::CsvSyntax,
+                file_name,
+                Some(i.line),
+                i.detail_ja,
+                i.detail_en,
+            )
+        })
+        .collect()
+}
+
+/// A malformed MS932 sequence (shown as U+FFFD) in any field of a record.
+fn bad_encoding(sink: &mut Sink, line: usize, r: Fields) {
+    for (i, f) in r.iter().enumerate() {
+        if let Some(pos) = f.chars().position(|c| c == '\u{FFFD}') {
+            sink.add(
+                C::BadEncoding,
+                Some(line),
+                Some((i + 1, "")),
+                &[(
+                    "detail",
+                    format!("{}文字目 / character {}", pos + 1, pos + 1),
+                )],
+            );
+            if let Some(last) = sink.findings.last_mut() {
+                last.item = None;
             }
         }
     }
+}
 
-    // CSV version: one per file.
-    let mut version: Option<CsvVersion> = None;
-    for (line, r) in all() {
-        let v = r.get(0);
+/// The CSV version: one per file.
+#[derive(Default)]
+struct Versions {
+    version: Option<CsvVersion>,
+}
+
+impl Versions {
+    fn see(&mut self, sink: &mut Sink, line: usize, v: &str) {
         match CsvVersion::parse(v) {
-            Some(found) => match version {
-                None => version = Some(found),
+            Some(found) => match self.version {
+                None => self.version = Some(found),
                 Some(first) if first != found => sink.add(
                     C::VersionMixed,
                     Some(line),
@@ -207,69 +221,196 @@ fn read_core(path: &str, bytes: &[u8], keep: bool, threads: usize, max: usize) -
             ),
         }
     }
-    if let Some(v) = version {
-        match v {
-            CsvVersion::V201910 | CsvVersion::V202003 => {
-                sink.add(C::OldVersion, None, None, &[("value", v.code().into())])
+
+    /// The file's findings about its version; returns the version and the records' layout.
+    fn finish(
+        self,
+        sink: &mut Sink,
+        name_layout: Option<Layout>,
+        kind: Option<FileKind>,
+    ) -> (Option<CsvVersion>, Layout) {
+        if let Some(v) = self.version {
+            match v {
+                CsvVersion::V201910 | CsvVersion::V202003 => {
+                    sink.add(C::OldVersion, None, None, &[("value", v.code().into())])
+                }
+                CsvVersion::V202410 => sink.add(
+                    C::NonstandardVersion,
+                    None,
+                    None,
+                    &[("value", v.code().into())],
+                ),
+                _ => {}
             }
-            CsvVersion::V202410 => sink.add(
-                C::NonstandardVersion,
-                None,
-                None,
-                &[("value", v.code().into())],
-            ),
-            _ => {}
+            if let Some(nl) = name_layout
+                && nl != v.layout()
+            {
+                let form = if nl == Layout::V4 { "V4" } else { "V3" };
+                sink.add(
+                    C::VersionNameMismatch,
+                    None,
+                    None,
+                    &[("value", form.into()), ("expected", v.code().into())],
+                );
+            }
+            if let Some(k) = kind
+                && !k.exists_in(v.layout())
+            {
+                sink.add(
+                    C::KindNotInVersion,
+                    None,
+                    None,
+                    &[("value", k.prefix().into()), ("expected", v.code().into())],
+                );
+            }
         }
-        if let Some(nl) = name_layout
-            && nl != v.layout()
-        {
-            let form = if nl == Layout::V4 { "V4" } else { "V3" };
-            sink.add(
-                C::VersionNameMismatch,
-                None,
-                None,
-                &[("value", form.into()), ("expected", v.code().into())],
-            );
+        let layout = self
+            .version
+            .map(CsvVersion::layout)
+            .or(name_layout)
+            .unwrap_or(Layout::V4);
+        (self.version, layout)
+    }
+}
+
+/// (field No., definition, 項目長 for the layout) of every field of a layout.
+type Plan = Vec<(usize, &'static layout::FieldDef, u16)>;
+
+/// The field plans of `kind`, indexed by `usize::from(layout == Layout::V4)`.
+fn plans(kind: FileKind) -> [Plan; 2] {
+    [Layout::V3, Layout::V4].map(|layout| -> Plan {
+        layout::fields_in(kind.table(), layout)
+            .map(|(no, idx, d)| (no, d, kind.max_len(idx, layout)))
+            .collect()
+    })
+}
+
+/// The layout of a record: from its own version field, else the file's.
+fn layout_of(raw: Fields, file_layout: Layout) -> Layout {
+    CsvVersion::parse(raw.get(0))
+        .map(CsvVersion::layout)
+        .unwrap_or(file_layout)
+}
+
+/// The field checks of one record; returns its layout when the field count is right (the
+/// record may then convert to a typed record).
+fn check_record(
+    sink: &mut Sink,
+    plans: &[Plan; 2],
+    file_layout: Layout,
+    line: usize,
+    raw: Fields,
+) -> Option<Layout> {
+    let layout = layout_of(raw, file_layout);
+    let plan = &plans[usize::from(layout == Layout::V4)];
+    if raw.len() != plan.len() {
+        sink.add(
+            C::FieldCount,
+            Some(line),
+            None,
+            &[
+                ("value", raw.len().to_string()),
+                ("expected", plan.len().to_string()),
+            ],
+        );
+        return None;
+    }
+    for &(no, def, max) in plan {
+        if def.kind == FieldKind::Version {
+            continue;
         }
-        if let Some(k) = kind
-            && !k.exists_in(v.layout())
+        let value = raw.get(no - 1);
+        if let Some((code, args)) = layout::check_field(def, max, value) {
+            sink.add(code, Some(line), Some((no, def.name)), &args);
+        } else if def.kind == FieldKind::ServiceType
+            && !value.is_empty()
+            && ServiceType::from_code(value).is_none()
         {
             sink.add(
-                C::KindNotInVersion,
-                None,
-                None,
-                &[("value", k.prefix().into()), ("expected", v.code().into())],
+                C::UnknownServiceType,
+                Some(line),
+                Some((no, def.name)),
+                &[("value", value.into())],
             );
         }
     }
-    let file_layout = version
-        .map(CsvVersion::layout)
-        .or(name_layout)
-        .unwrap_or(Layout::V4);
+    Some(layout)
+}
+
+fn read_core(path: &str, bytes: &[u8], threads: usize, max: usize) -> ParsedFile {
+    let h = match head(path, bytes, max) {
+        Ok(h) => h,
+        Err(too_large) => return *too_large,
+    };
+    let file_name = h.file_name;
+    let mut sink = Sink {
+        file: &file_name,
+        findings: h.findings,
+    };
+    let split = csvform::split_bytes(h.body, h.charset, threads);
+    sink.findings
+        .extend(split_findings(&file_name, &split.issues));
+    let mut parts = split.parts;
+    if let Some(first) = parts.iter_mut().find(|p| !p.is_empty())
+        && looks_like_header(first.fields(0).get(0))
+    {
+        let line = first.line(0);
+        first.skip_first();
+        sink.add(C::HeaderRow, Some(line), None, &[]);
+    }
+    let all = || {
+        parts
+            .iter()
+            .flat_map(|p| (0..p.len()).map(move |r| (p.line(r), p.fields(r))))
+    };
+    let count: usize = parts.iter().map(RawTable::len).sum();
+    if count == 0 {
+        sink.add(C::NoRecords, None, None, &[]);
+    }
+    if split.malformed && !h.utf8 {
+        for (line, r) in all() {
+            bad_encoding(&mut sink, line, r);
+        }
+    }
+    let mut versions = Versions::default();
+    for (line, r) in all() {
+        versions.see(&mut sink, line, r.get(0));
+    }
+    let (version, file_layout) = versions.finish(&mut sink, h.name_layout, h.kind);
 
     // Field checks and typed records, part by part (in parallel when the file was split in
     // parts); findings stay in line order.
-    let checked: Vec<Checked> = match kind {
+    let kind = h.kind;
+    let checked: Vec<(Vec<Finding>, Vec<ParsedRecord>)> = match kind {
         None => parts
             .iter()
-            .map(|p| Checked {
-                findings: Vec::new(),
-                records: (0..p.len())
+            .map(|p| {
+                let records = (0..p.len())
                     .map(|r| ParsedRecord {
                         line: p.line(r),
                         data: None,
                     })
-                    .collect(),
-                convertible: Vec::new(),
+                    .collect();
+                (Vec::new(), records)
             })
             .collect(),
         Some(kind) => {
-            let plans = [Layout::V3, Layout::V4].map(|layout| -> Plan {
-                layout::fields_in(kind.table(), layout)
-                    .map(|(no, idx, d)| (no, d, kind.max_len(idx, layout)))
-                    .collect()
-            });
-            let check = |p: &RawTable| check_part(&file_name, kind, &plans, file_layout, keep, p);
+            let plans = plans(kind);
+            let check = |part: &RawTable| {
+                let mut sink = Sink {
+                    file: &file_name,
+                    findings: Vec::new(),
+                };
+                let records = (0..part.len())
+                    .map(|r| {
+                        let (line, raw) = (part.line(r), part.fields(r));
+                        let data = check_record(&mut sink, &plans, file_layout, line, raw)
+                            .and_then(|layout| Record::from_raw(kind, raw, layout));
+                        ParsedRecord { line, data }
+                    })
+                    .collect();
+                (sink.findings, records)
+            };
             if parts.len() > 1 {
                 std::thread::scope(|s| {
                     let handles: Vec<_> = parts.iter().map(|p| s.spawn(|| check(p))).collect();
@@ -283,127 +424,109 @@ fn read_core(path: &str, bytes: &[u8], keep: bool, threads: usize, max: usize) -
             }
         }
     };
-    let mut records = Vec::with_capacity(if keep { count } else { 0 });
-    let mut convertible = Vec::new();
-    for (k, c) in checked.into_iter().enumerate() {
-        sink.findings.extend(c.findings);
-        records.extend(c.records);
-        convertible.extend(c.convertible.into_iter().map(|r| (k, r)));
+    let mut records = Vec::with_capacity(count);
+    for (findings, part) in checked {
+        sink.findings.extend(findings);
+        records.extend(part);
     }
-
     if let Some(kind) = kind {
-        if keep {
-            let typed = records
-                .iter()
-                .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)));
-            kind_checks(&mut sink, kind, name.as_ref(), file_layout, typed);
-        } else {
-            let typed = convertible.iter().filter_map(|&(k, r)| {
-                let p = &parts[k];
-                let raw = p.fields(r);
-                Record::from_raw(kind, raw, layout_of(raw, file_layout)).map(|d| (p.line(r), d))
-            });
-            kind_checks(&mut sink, kind, name.as_ref(), file_layout, typed);
-        }
+        let typed = records
+            .iter()
+            .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)));
+        kind_checks(&mut sink, kind, h.name.as_ref(), file_layout, typed);
     }
     let findings = sink.findings;
     ParsedFile {
         file_name,
-        name,
-        name_layout,
+        name: h.name,
+        name_layout: h.name_layout,
         kind,
         version,
         records,
         findings,
-        raw: if keep { parts } else { Vec::new() },
+        raw: parts,
     }
 }
 
-/// (field No., definition, 項目長 for the layout) of every field of a layout.
-type Plan = Vec<(usize, &'static layout::FieldDef, u16)>;
-
-/// What checking one part of a file gives.
-struct Checked {
-    findings: Vec<Finding>,
-    /// The records (when kept).
-    records: Vec<ParsedRecord>,
-    /// The records whose field count is right (when not kept): their typed records are built
-    /// later, one at a time, for the per-kind checks.
-    convertible: Vec<usize>,
-}
-
-/// The layout of a record: from its own version field, else the file's.
-fn layout_of(raw: Fields, file_layout: Layout) -> Layout {
-    CsvVersion::parse(raw.get(0))
-        .map(CsvVersion::layout)
-        .unwrap_or(file_layout)
-}
-
-/// Field checks of every record of `part` and (when `keep`) its typed records.
-fn check_part(
-    file_name: &str,
-    kind: FileKind,
-    plans: &[Plan; 2],
-    file_layout: Layout,
-    keep: bool,
-    part: &RawTable,
-) -> Checked {
-    let mut sink = Sink {
-        file: file_name,
+/// [`check_file`]: the findings of [`read_core`], in the same order, reading the records one at
+/// a time.
+fn check_core(path: &str, bytes: &[u8], max: usize) -> Vec<Finding> {
+    let h = match head(path, bytes, max) {
+        Ok(h) => h,
+        Err(too_large) => return too_large.findings,
+    };
+    let file_name = h.file_name;
+    let mut stream = csvform::RecordStream::new(h.body, h.charset);
+    let encoding_checks = stream.malformed && !h.utf8;
+    // Pass 1: the header row, the count, malformed bytes and the versions.
+    let mut encoding = Sink {
+        file: &file_name,
         findings: Vec::new(),
     };
-    let mut records = Vec::with_capacity(if keep { part.len() } else { 0 });
-    let mut convertible = Vec::with_capacity(if keep { 0 } else { part.len() });
-    for r in 0..part.len() {
-        let (line, raw) = (part.line(r), part.fields(r));
-        let layout = layout_of(raw, file_layout);
-        let plan = &plans[usize::from(layout == Layout::V4)];
-        let mut data = None;
-        if raw.len() != plan.len() {
-            sink.add(
-                C::FieldCount,
-                Some(line),
-                None,
-                &[
-                    ("value", raw.len().to_string()),
-                    ("expected", plan.len().to_string()),
-                ],
-            );
-        } else {
-            for &(no, def, max) in plan {
-                if def.kind == FieldKind::Version {
-                    continue;
-                }
-                let value = raw.get(no - 1);
-                if let Some((code, args)) = layout::check_field(def, max, value) {
-                    sink.add(code, Some(line), Some((no, def.name)), &args);
-                } else if def.kind == FieldKind::ServiceType
-                    && !value.is_empty()
-                    && ServiceType::from_code(value).is_none()
-                {
-                    sink.add(
-                        C::UnknownServiceType,
-                        Some(line),
-                        Some((no, def.name)),
-                        &[("value", value.into())],
-                    );
-                }
+    let mut version_sink = Sink {
+        file: &file_name,
+        findings: Vec::new(),
+    };
+    let mut versions = Versions::default();
+    let mut header: Option<usize> = None;
+    let mut count = 0usize;
+    while let Some((line, r)) = stream.next_fields() {
+        if count == 0 && header.is_none() && looks_like_header(r.get(0)) {
+            header = Some(line);
+            continue;
+        }
+        count += 1;
+        if encoding_checks {
+            bad_encoding(&mut encoding, line, r);
+        }
+        versions.see(&mut version_sink, line, r.get(0));
+    }
+    let mut sink = Sink {
+        file: &file_name,
+        findings: h.findings,
+    };
+    sink.findings
+        .extend(split_findings(&file_name, stream.issues()));
+    if let Some(line) = header {
+        sink.add(C::HeaderRow, Some(line), None, &[]);
+    }
+    if count == 0 {
+        sink.add(C::NoRecords, None, None, &[]);
+    }
+    sink.findings.extend(encoding.findings);
+    sink.findings.extend(version_sink.findings);
+    let (_, file_layout) = versions.finish(&mut sink, h.name_layout, h.kind);
+    let Some(kind) = h.kind else {
+        return sink.findings;
+    };
+    let plans = plans(kind);
+    // Pass 2: the fields of every record.
+    stream.rewind();
+    if header.is_some() {
+        stream.next_fields();
+    }
+    while let Some((line, r)) = stream.next_fields() {
+        check_record(&mut sink, &plans, file_layout, line, r);
+    }
+    // Pass 3: the typed records, one at a time, for the per-kind checks.
+    stream.rewind();
+    if header.is_some() {
+        stream.next_fields();
+    }
+    let typed = std::iter::from_fn(|| {
+        loop {
+            let (line, r) = stream.next_fields()?;
+            let layout = layout_of(r, file_layout);
+            if r.len() != plans[usize::from(layout == Layout::V4)].len() {
+                continue;
             }
-            if keep {
-                data = Record::from_raw(kind, raw, layout);
-            } else {
-                convertible.push(r);
+            if let Some(d) = Record::from_raw(kind, r, layout) {
+                return Some((line, d));
             }
         }
-        if keep {
-            records.push(ParsedRecord { line, data });
-        }
-    }
-    Checked {
-        findings: sink.findings,
-        records,
-        convertible,
-    }
+    });
+    kind_checks(&mut sink, kind, h.name.as_ref(), file_layout, typed);
+    sink.findings
 }
 
 /// A field named lazily: (kind, layout, item name), resolved only when a finding is made.
@@ -864,18 +987,18 @@ mod tests {
     #[test]
     fn reading_on_several_threads_gives_what_one_thread_gives() {
         let (name, bytes) = big_upplan();
-        let one = read_core(&name, &bytes, true, 1, MAX_FILE_BYTES);
+        let one = read_core(&name, &bytes, 1, MAX_FILE_BYTES);
         assert!(one.findings.len() > 30, "{}", one.findings.len());
         assert_eq!(one.raw.len(), 1);
         for threads in [2, 3] {
-            let many = read_core(&name, &bytes, true, threads, MAX_FILE_BYTES);
+            let many = read_core(&name, &bytes, threads, MAX_FILE_BYTES);
             assert_eq!(many.raw.len(), threads);
             assert_eq!(many.findings, one.findings);
             assert_eq!(many.records, one.records);
             for i in 0..one.records.len() {
                 assert_eq!(many.fields(i).to_vec(), one.fields(i).to_vec());
             }
-            let checked = read_core(&name, &bytes, false, threads, MAX_FILE_BYTES).findings;
+            let checked = check_core(&name, &bytes, MAX_FILE_BYTES);
             assert_eq!(checked, one.findings);
         }
     }

@@ -33,7 +33,7 @@ impl Default for Settings {
             lock_after_failures: 5,
             lock_duration: Duration::minutes(15),
             address_failure_limit: 30,
-            job_lease: Duration::seconds(60),
+            job_lease: Duration::seconds(DEFAULT_JOB_LEASE_SECONDS.into()),
             retention_years: DEFAULT_RETENTION_YEARS,
         }
     }
@@ -45,3 +45,6 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://tsunagi.sqlite3";
 /// How long files are kept when nothing else is said: 5 years, as care records (介護記録) are
 /// commonly kept, so the evidence of an exchange lasts as long as the records it changed.
 pub const DEFAULT_RETENTION_YEARS: u32 = 5;
+
+/// How long a worker holds a job before another may take it over, when nothing else is said.
+pub const DEFAULT_JOB_LEASE_SECONDS: u32 = 60;

@@ -7,7 +7,7 @@ pub mod export;
 pub mod import;
 pub mod retention;
 
-use crate::config::{DEFAULT_DATABASE_URL, Settings};
+use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_JOB_LEASE_SECONDS, Settings};
 use crate::db::{self, Db};
 use crate::{AppState, auth, demo, jobs};
 use clap::{Args, Parser, Subcommand};
@@ -87,6 +87,8 @@ pub struct ServeArgs {
     pub http_threads: Option<usize>,
     #[command(flatten)]
     pub retention: retention::RetentionArgs,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -98,6 +100,25 @@ pub struct WorkerArgs {
     pub workers: usize,
     #[command(flatten)]
     pub retention: retention::RetentionArgs,
+    #[command(flatten)]
+    pub lease: LeaseArgs,
+}
+
+/// How long a job stays with the worker that took it.
+#[derive(Args, Debug, Clone)]
+pub struct LeaseArgs {
+    /// Seconds a job worker holds a job before another worker may take it over; the worker
+    /// renews its hold every third of this while the job runs, so this is how long a job whose
+    /// worker died (crash, kill -9, lost machine) waits before it is run again.
+    #[arg(long, env = "TSUNAGI_JOB_LEASE_SECONDS", default_value_t = DEFAULT_JOB_LEASE_SECONDS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub job_lease_seconds: u32,
+}
+
+impl LeaseArgs {
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.job_lease_seconds.into())
+    }
 }
 
 #[derive(Args, Debug)]
@@ -200,6 +221,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         session_max: chrono::Duration::hours(args.session_max_hours.max(1)),
         secure_cookies: args.secure_cookies,
         retention_years: args.retention.retention_years,
+        job_lease: args.lease.lease(),
         ..Settings::default()
     };
     let http_threads = args
@@ -275,10 +297,9 @@ fn prepare_data(db: &Db, with_demo: bool) -> Result<(), String> {
 
 fn worker(args: WorkerArgs) -> Result<(), String> {
     let db = open_db(&args.db.database_url, (args.workers + 2) as u32)?;
-    let settings = Settings::default();
     let workers = jobs::Workers::start_scheduled(
         db,
-        settings.job_lease,
+        args.lease.lease(),
         args.workers.max(1),
         args.retention.retention_years,
     );

@@ -13,6 +13,7 @@ pub mod import_apply;
 pub mod retention;
 pub mod spreadsheet;
 pub mod staff_csv;
+pub mod test_pause;
 
 use crate::auth::session::Actor;
 use crate::db::jobs::{self as q, Job, NewArtifact};
@@ -140,6 +141,7 @@ impl JobContext<'_> {
             self.lease,
             Some((done, total)),
         )? {
+            test_pause::at(test_pause::Point::Progress, self.job);
             Ok(())
         } else {
             Err(JobError::permanent(
@@ -221,12 +223,17 @@ pub fn run_claimed(db: &Db, worker: &str, lease: Duration, job: Job) {
                     worker,
                     &out.artifacts,
                     &out.summary,
-                    |c| match record {
-                        Some(f) => f(c),
-                        None => Ok(()),
+                    |c| {
+                        if let Some(f) = record {
+                            f(c)?;
+                        }
+                        test_pause::at(test_pause::Point::Commit, &job);
+                        Ok(())
                     },
                 )?;
-                if !done {
+                if done {
+                    log::info!("job {} ({}) done by {worker}", job.id, job.kind);
+                } else {
                     log::warn!(
                         "job {}: lease lost before finishing; result dropped",
                         job.id

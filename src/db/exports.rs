@@ -82,6 +82,62 @@ pub fn of_month(
         .load(conn)?)
 }
 
+/// Per recipient of an office, data kind and month: the newest entry sent and the newest
+/// delete (what the export list shows and warns about), keyed by recipient. Two queries however
+/// long the history grows: the newest ids per (recipient, delete or not), then those rows.
+pub fn latest_of_month(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    office_id: i64,
+    data_kind: &str,
+    month: &str,
+) -> DbResult<std::collections::HashMap<i64, Latest>> {
+    use diesel::dsl::max;
+    let newest: Vec<Option<i64>> = eh::table
+        .filter(eh::corporation_id.eq(corporation_id))
+        .filter(eh::office_id.eq(office_id))
+        .filter(eh::data_kind.eq(data_kind))
+        .filter(eh::month.eq(month))
+        .group_by((eh::recipient_id, eh::is_delete))
+        .select(max(eh::id))
+        .load(conn)?;
+    let ids: Vec<i64> = newest.into_iter().flatten().collect();
+    let mut out: std::collections::HashMap<i64, Latest> = std::collections::HashMap::new();
+    for chunk in ids.chunks(super::IN_LIST_MAX) {
+        let rows: Vec<ExportEntry> = eh::table
+            .filter(eh::id.eq_any(chunk))
+            .select(ExportEntry::as_select())
+            .load(conn)?;
+        for e in rows {
+            let l = out.entry(e.recipient_id).or_default();
+            if e.is_delete {
+                l.delete = Some(e);
+            } else {
+                l.sent = Some(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A recipient's newest entries of a month (see [`latest_of_month`]).
+#[derive(Debug, Clone, Default)]
+pub struct Latest {
+    pub sent: Option<ExportEntry>,
+    pub delete: Option<ExportEntry>,
+}
+
+impl Latest {
+    /// The time of the newest entry, sent or delete (出力日).
+    pub fn last_export(&self) -> Option<NaiveDateTime> {
+        [&self.sent, &self.delete]
+            .into_iter()
+            .flatten()
+            .max_by_key(|e| e.id)
+            .map(|e| e.created_at)
+    }
+}
+
 /// A recipient's history (newest first) with the staff member's name, for evidence.
 pub fn of_recipient(
     conn: &mut DbConnection,

@@ -122,7 +122,7 @@ pub fn candidates(
     let ids: Vec<i64> = rows.iter().map(|r| r.recipient.id).collect();
     let summary = db::schedules::month_summary(conn, &ids, &month)?;
     let locks = db::schedules::locks_for(conn, &ids, &month)?;
-    let history = db::exports::of_month(conn, corp, office.id, f.data.code(), &month, None)?;
+    let latest = db::exports::latest_of_month(conn, corp, office.id, f.data.code(), &month)?;
     let withdrawn = if f.delete {
         export::withdrawn(conn, office, f.data, m, &[])?
     } else {
@@ -249,8 +249,7 @@ pub fn candidates(
         if f.linked_only && !destinations.iter().any(|d| d.linked) {
             continue;
         }
-        let mine_history: Vec<&ExportEntry> =
-            history.iter().filter(|e| e.recipient_id == r.id).collect();
+        let mine = latest.get(&r.id).cloned().unwrap_or_default();
         out.push(Candidate {
             care_level: level.map(|c| c.care_level_name()).unwrap_or_default(),
             care_manager: r
@@ -260,17 +259,9 @@ pub fn candidates(
                 .unwrap_or_default(),
             status,
             status_class,
-            last_export: mine_history.last().map(|e| e.created_at),
-            last_sent: mine_history
-                .iter()
-                .rev()
-                .find(|e| !e.is_delete)
-                .map(|e| (*e).clone()),
-            last_delete: mine_history
-                .iter()
-                .rev()
-                .find(|e| e.is_delete)
-                .map(|e| (*e).clone()),
+            last_export: mine.last_export(),
+            last_sent: mine.sent,
+            last_delete: mine.delete,
             destinations,
             errors: Vec::new(),
             warnings: Vec::new(),

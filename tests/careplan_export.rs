@@ -6,7 +6,7 @@ mod common;
 use actix_web::http::StatusCode;
 use common::{Client, TestDb, app, state};
 use std::io::Read;
-use tsunagi::standard::{Record, Severity, check_sets, read_file};
+use tsunagi::standard::{Record, Severity, check_sets, raw_records, read_file};
 
 /// `common::fresh_recipient` (要介護1 over December 2026) planned by hand for 202612:
 /// 身体介護１ (訪問介護, own office) 9:00–9:30 on Mondays and Thursdays (9 days) and 通所介護
@@ -245,7 +245,8 @@ both_backends!(
         let today = tsunagi::web::dates::today_jst()
             .format("%Y%m%d")
             .to_string();
-        let first: Vec<&str> = upplan.fields(0).iter().collect();
+        let upplan_raw = raw_records(&entries.iter().find(|e| e.0 == upplan.file_name).unwrap().1);
+        let first: Vec<&str> = upplan_raw[0].iter().collect();
         let expected = [
             "202407",
             "131016",
@@ -311,7 +312,8 @@ both_backends!(
             .iter()
             .find(|p| p.file_name.starts_with("UPHOSOKU_"))
             .unwrap();
-        let h: Vec<&str> = hosoku.fields(0).iter().collect();
+        let hosoku_raw = raw_records(&entries.iter().find(|e| e.0 == hosoku.file_name).unwrap().1);
+        let h: Vec<&str> = hosoku_raw[0].iter().collect();
         assert_eq!(
             &h[1..6],
             &[

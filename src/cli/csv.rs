@@ -263,6 +263,7 @@ pub fn show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let f = standard::read_file(&name, &bytes);
+    let raws = standard::raw_records(&bytes);
     let result = if args.json {
         let n = f.name.as_ref();
         let v = serde_json::json!({
@@ -278,7 +279,7 @@ pub fn show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             "timestamp": n.map(|n| n.timestamp.clone()),
             "records": f.records.iter().enumerate().map(|(i, r)| serde_json::json!({
                 "line": r.line,
-                "fields": f.fields(i),
+                "fields": raws.get(i),
                 "data": r.data,
             })).collect::<Vec<_>>(),
             "findings": f.findings,
@@ -314,7 +315,7 @@ pub fn show(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             .collect()
                     })
                     .unwrap_or_default();
-                for (i, v) in f.fields(k).iter().enumerate() {
+                for (i, v) in raws.get(k).into_iter().flat_map(|r| r.iter()).enumerate() {
                     let item = names.get(i).copied().unwrap_or("?");
                     writeln!(
                         out,

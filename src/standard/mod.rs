@@ -45,7 +45,7 @@ pub use up3kyo::Plan3;
 pub use uphosoku::Supplement;
 pub use upplan::Schedule;
 pub use upsikyu::Benefit;
-pub use validate::{check_file, read_file};
+pub use validate::{check_file, raw_records, read_file};
 pub use version::{CsvVersion, Layout};
 
 /// A typed record of any kind. Serialised as the inner struct. The wide records are boxed so
@@ -153,7 +153,7 @@ impl Record {
     }
 }
 
-/// One record of a parsed file (its decoded field strings: [`ParsedFile::fields`]).
+/// One record of a parsed file (its decoded field strings: [`raw_records`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ParsedRecord {
     /// 1-based physical line where the record starts.
@@ -178,10 +178,6 @@ pub struct ParsedFile {
     pub version: Option<CsvVersion>,
     pub records: Vec<ParsedRecord>,
     pub findings: Vec<Finding>,
-    /// The decoded fields of `records`, in order, in one table per part of the file that was
-    /// split on its own.
-    #[serde(skip)]
-    raw: Vec<csvform::RawTable>,
 }
 
 impl ParsedFile {
@@ -199,19 +195,6 @@ impl ParsedFile {
         self.records
             .iter()
             .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)))
-    }
-
-    /// The decoded field strings of record `i` (0-based, as in `records`), in spec order.
-    /// Empty for an index past the end.
-    pub fn fields(&self, i: usize) -> csvform::Fields<'_> {
-        let mut i = i;
-        for t in &self.raw {
-            if i < t.len() {
-                return t.fields(i);
-            }
-            i -= t.len();
-        }
-        csvform::Fields::default()
     }
 }
 

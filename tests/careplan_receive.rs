@@ -602,3 +602,64 @@ both_backends!(
         assert!(text.contains("R0001") && text.contains("青木 キヨ"));
     }
 );
+
+both_backends!(
+    the_receive_list_filters_by_data_month_sender_and_set,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let (this, next) = (month_now(), month_now().next());
+        let a = exported(&db, ("1310100001", "43"), DataKind::Plan, &this.yyyymm(), 9);
+        let b = exported(
+            &db,
+            ("1310100001", "43"),
+            DataKind::Plan,
+            &next.yyyymm(),
+            10,
+        );
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        upload(&mut h, &a).await;
+        upload(&mut h, &b).await;
+        let all = h.get("/careplan/receive").await;
+        let sets = sets_on(&all.body);
+        assert_eq!(sets.len(), 2, "{}", all.body);
+        // The choices come from the received sets; the sender is named from our offices.
+        assert!(
+            all.body
+                .contains("<label for=\"sender\">支援事業所</label>")
+        );
+        assert!(all.body.contains(
+            "<option value=\"1310100001:43\">1310100001 つなぎ居宅介護支援事業所</option>"
+        ));
+        assert!(all.body.contains(&format!(
+            "<option value=\"{}\">{}</option>",
+            next.yyyymm(),
+            tsunagi::web::careplan_import::month_wareki(&next.yyyymm())
+        )));
+        // サービス提供月
+        let one = h
+            .get(&format!("/careplan/receive?month={}", next.yyyymm()))
+            .await;
+        let only = sets_on(&one.body);
+        assert_eq!(only.len(), 1);
+        assert!(one.body.contains("1 件（全 2 件のうち）"));
+        // 出力日時: the other set
+        let other = sets.iter().find(|s| **s != only[0]).unwrap();
+        let by_ts = h.get(&format!("/careplan/receive?ts={other}")).await;
+        assert_eq!(sets_on(&by_ts.body), vec![other.clone()]);
+        // 選択データ and 送信元 that match both; a month that matches none.
+        let data: String = "利用票（予定）"
+            .bytes()
+            .map(|b| format!("%{b:02X}"))
+            .collect();
+        let both = h
+            .get(&format!(
+                "/careplan/receive?data={data}&sender=1310100001%3A43"
+            ))
+            .await;
+        assert_eq!(sets_on(&both.body).len(), 2, "{}", both.body);
+        let none = h.get("/careplan/receive?month=199901").await;
+        assert!(sets_on(&none.body).is_empty());
+        assert!(none.body.contains("条件に合う送信単位はありません"));
+    }
+);

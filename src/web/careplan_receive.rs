@@ -8,6 +8,7 @@ use crate::db::imports as q;
 use crate::exchange::apply::{self, LineStatus, Side};
 use crate::exchange::apply_careplan::{self, CareplanSet};
 use crate::jobs::import_apply;
+use crate::web::careplan_export::Choice;
 use crate::web::careplan_import::{month_wareki, timestamp_label};
 use crate::web::{AppError, AppResult, Layout, blocking, see_other};
 use actix_web::{HttpResponse, web};
@@ -19,13 +20,29 @@ use serde::Deserialize;
 pub struct Query {
     #[serde(default)]
     done: String,
+    /// 選択データ: the data label of the sets to show (empty = all).
+    #[serde(default)]
+    data: String,
+    /// サービス提供月, YYYYMM (empty = all).
+    #[serde(default)]
+    month: String,
+    /// 送信元事業所 `NUMBER:TYPE` (empty = all).
+    #[serde(default)]
+    sender: String,
+    /// 出力日時: one set's timestamp (empty = all).
+    #[serde(default)]
+    ts: String,
 }
 
 pub struct SetRow {
     pub timestamp: String,
     pub exported_at: String,
+    /// `NUMBER:TYPE` of the sender.
+    pub sender_key: String,
     pub sender: String,
     pub data_label: String,
+    /// YYYYMM (empty for a 計画書 set).
+    pub month_code: String,
     pub month: String,
     pub files: usize,
 }
@@ -35,7 +52,33 @@ pub struct SetRow {
 pub struct ListPage {
     pub layout: Layout,
     pub side_label: &'static str,
+    pub sender_label: &'static str,
     pub sets: Vec<SetRow>,
+    /// Every set before the filters (for the count).
+    pub total: usize,
+    pub f: Query,
+    pub data_choices: Vec<Choice>,
+    pub month_choices: Vec<Choice>,
+    pub sender_choices: Vec<Choice>,
+    pub ts_choices: Vec<Choice>,
+}
+
+/// The distinct values of `key` among `sets`, in first-seen order, labelled by `label`.
+fn choices(
+    sets: &[SetRow],
+    key: impl Fn(&SetRow) -> &str,
+    label: impl Fn(&SetRow) -> String,
+) -> Vec<Choice> {
+    let mut out: Vec<Choice> = Vec::new();
+    for s in sets {
+        if !key(s).is_empty() && !out.iter().any(|c| c.value == key(s)) {
+            out.push(Choice {
+                value: key(s).to_string(),
+                label: label(s),
+            });
+        }
+    }
+    out
 }
 
 pub async fn list(
@@ -50,7 +93,13 @@ pub async fn list(
         Side::Actual => ("UPJSK", "DLTJSK"),
     };
     let (corp, office) = (auth.corporation_id(), auth.office.id);
-    let files = blocking(&state, move |conn| Ok(q::pending(conn, corp, office)?)).await?;
+    let (files, directory) = blocking(&state, move |conn| {
+        Ok((
+            q::pending(conn, corp, office)?,
+            crate::db::partners::Directory::load(conn, corp)?,
+        ))
+    })
+    .await?;
     let mut sets: Vec<SetRow> = Vec::new();
     let mut refused: Vec<String> = Vec::new();
     // Sets with a refused file, or one whose original was removed after the retention period,
@@ -69,8 +118,13 @@ pub async fn list(
             None => sets.push(SetRow {
                 exported_at: timestamp_label(&f.file_timestamp),
                 timestamp: f.file_timestamp.clone(),
-                sender: format!("{} {}", f.sender_number, f.sender_type),
+                sender_key: format!("{}:{}", f.sender_number, f.sender_type),
+                sender: match directory.name_of(&f.sender_number, &f.sender_type) {
+                    Some(name) => format!("{} {}", f.sender_number, name),
+                    None => format!("{} {}（他社情報に未登録）", f.sender_number, f.sender_type),
+                },
                 data_label: String::new(),
+                month_code: month_code(&f.month),
                 month: month_wareki(&f.month),
                 files: 1,
             }),
@@ -87,11 +141,24 @@ pub async fn list(
             };
             if s.month.is_empty() {
                 s.month = month_wareki(&f.month);
+                s.month_code = month_code(&f.month);
             }
         }
     }
     sets.retain(|s| !s.data_label.is_empty());
-    let notice = (query.done == "queued").then(|| {
+    let total = sets.len();
+    let q = query.into_inner();
+    let data_choices = choices(&sets, |s| &s.data_label, |s| s.data_label.clone());
+    let month_choices = choices(&sets, |s| &s.month_code, |s| s.month.clone());
+    let sender_choices = choices(&sets, |s| &s.sender_key, |s| s.sender.clone());
+    let ts_choices = choices(&sets, |s| &s.timestamp, |s| s.exported_at.clone());
+    sets.retain(|s| {
+        (q.data.is_empty() || s.data_label == q.data)
+            && (q.month.is_empty() || s.month_code == q.month)
+            && (q.sender.is_empty() || s.sender_key == q.sender)
+            && (q.ts.is_empty() || s.timestamp == q.ts)
+    });
+    let notice = (q.done == "queued").then(|| {
         "処理を受け付けました。取込が終わると、予定実績の画面に反映されます（一括処理状況確認で進み具合を確認できます）。".to_string()
     });
     Ok(ListPage {
@@ -103,8 +170,27 @@ pub async fn list(
         )
         .with_notice(notice),
         side_label: side.label(),
+        sender_label: match side {
+            Side::Plan => "支援事業所",
+            Side::Actual => "提供事業所",
+        },
         sets,
+        total,
+        f: q,
+        data_choices,
+        month_choices,
+        sender_choices,
+        ts_choices,
     })
+}
+
+/// The month of a received file as YYYYMM (empty for `000000`, the 計画書 sets).
+fn month_code(m: &str) -> String {
+    if m.len() == 6 && m != "000000" {
+        m.to_string()
+    } else {
+        String::new()
+    }
 }
 
 pub struct DayView {

@@ -262,3 +262,48 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    an_unknown_sender_can_be_registered_from_the_list,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        // The 居宅's set for the 訪問介護, as if sent by a 居宅 we do not know.
+        let files: Vec<(String, Vec<u8>)> = unzip(&plan_zip(&db))
+            .into_iter()
+            .filter(|(n, _)| n.contains("_1310100001_11_"))
+            .map(|(n, b)| (n.replace("_1310100001_43_", "_1399999999_43_"), b))
+            .collect();
+        assert!(!files.is_empty());
+        let upload: Vec<(&str, &str, &[u8])> = files
+            .iter()
+            .map(|(n, b)| ("files", n.as_str(), b.as_slice()))
+            .collect();
+        let link = "/partners/new?office_number=1399999999&#38;service_type=43";
+        // helper may not use 他社情報: the sender is marked unknown, without the link.
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        let r = h.upload(&upload).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let list = h.get("/careplan/import").await;
+        assert!(list.body.contains("（他社情報に未登録）"));
+        assert!(!list.body.contains(link));
+        // admin, working in the 訪問介護, gets the link, and the form comes filled in.
+        let homon = common::office_id(&db, "1310100001", "11");
+        let mut a = Client::new(app(state(&db)).await);
+        a.login_demo("admin").await;
+        a.submit("/", "/office/switch", &[("office_id", &homon.to_string())])
+            .await;
+        let list = a.get("/careplan/import").await;
+        assert!(list.body.contains(link), "{}", list.body);
+        let form = a.get(&link.replace("&#38;", "&")).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.body.contains("value=\"1399999999\""), "{}", form.body);
+        // A known sender (our own 居宅) gets no link.
+        assert!(!list.body.contains("office_number=1310100001"));
+        // Nothing but well-formed numbers is taken over.
+        let odd = a
+            .get("/partners/new?office_number=%3Cb%3E&service_type=4")
+            .await;
+        assert!(!odd.body.contains("&lt;b&gt;"));
+    }
+);

@@ -9,7 +9,7 @@ use crate::domain::ServiceMonth;
 use crate::exchange::receive::{self, kind_label};
 use crate::exchange::unpack::{Input, read_zip_within};
 use crate::jobs::retention::gone_message;
-use crate::web::{AppError, AppResult, Layout, blocking, fmt_jst, see_other};
+use crate::web::{AppError, AppResult, Layout, blocking, fmt_jst, see_other, url_encode};
 use actix_multipart::form::{MultipartForm, bytes::Bytes as Upload, text::Text};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -39,6 +39,9 @@ pub struct FileRow {
     pub file_name: String,
     pub sender: String,
     pub sender_name: String,
+    /// The sender is in neither our offices nor 他社情報: the 他社情報 form to register it
+    /// (empty when the staff member may not use 他社情報).
+    pub register_sender: String,
     pub exported_at: String,
     pub data_label: &'static str,
     pub month: String,
@@ -129,6 +132,7 @@ pub async fn page(
             .unwrap_or("（他社情報に未登録）")
             .to_string()
     };
+    let may_register = auth.can(Menu::Partners);
     let mut groups: Vec<SetGroup> = Vec::new();
     for (i, (f, uploader)) in files.into_iter().enumerate() {
         let month = month_wareki(&f.month);
@@ -143,6 +147,20 @@ pub async fn page(
             sender: format!("{} {}", f.sender_number, f.sender_type)
                 .trim()
                 .to_string(),
+            register_sender: if may_register
+                && !f.sender_number.is_empty()
+                && directory
+                    .name_of(&f.sender_number, &f.sender_type)
+                    .is_none()
+            {
+                format!(
+                    "/partners/new?office_number={}&service_type={}",
+                    url_encode(&f.sender_number),
+                    url_encode(&f.sender_type)
+                )
+            } else {
+                String::new()
+            },
             exported_at: timestamp_label(&f.file_timestamp),
             data_label: kind_label(&f.kind),
             month,

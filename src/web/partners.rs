@@ -135,12 +135,32 @@ fn edit_page(auth: &Auth, id: Option<i64>, form: PartnerForm, errors: FieldError
     }
 }
 
-pub async fn new_form(auth: Auth) -> AppResult<EditPage> {
+/// What a link may fill in on a new partner (取込確認 offers to register an unknown sender).
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    office_number: String,
+    #[serde(default)]
+    service_type: String,
+}
+
+pub async fn new_form(auth: Auth, query: web::Query<NewQuery>) -> AppResult<EditPage> {
     auth.require(Menu::Partners)?;
+    let q = query.into_inner();
+    // Only well-formed values are taken over; the form checks everything again on save.
+    let digits = |s: &str, n: usize| {
+        if s.len() == n && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            s.to_string()
+        } else {
+            String::new()
+        }
+    };
     Ok(edit_page(
         &auth,
         None,
         PartnerForm {
+            office_number: digits(q.office_number.trim(), 10),
+            service_type: digits(q.service_type.trim(), 2),
             csv_version: "v4".into(),
             area_grade: "other".into(),
             exchange_enabled: Some("1".into()),

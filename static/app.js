@@ -89,6 +89,19 @@ document.addEventListener("click", function (e) {
   var t = e.target;
   if (t && t.hasAttribute && t.hasAttribute("data-print")) { window.print(); }
 });
+// 一括印刷: a link to every recipient's sheet; with ticked recipients, only theirs.
+document.addEventListener("click", function (e) {
+  var t = e.target;
+  if (!t || !t.closest) return;
+  var link = t.closest("a[data-print-selected]");
+  if (!link) return;
+  var form = link.closest("form");
+  var ids = form ? Array.prototype.map.call(form.querySelectorAll("input[name=sel]:checked"), function (c) { return "sel=" + encodeURIComponent(c.value); }) : [];
+  if (ids.length > 0) {
+    e.preventDefault();
+    window.open(link.getAttribute("href") + "?" + ids.join("&"), "_blank");
+  }
+});
 // 第6表 grid: a click on an empty day puts 1 visit, a click on a 1 clears it; typing works as usual.
 document.addEventListener("mousedown", function (e) {
   var t = e.target;

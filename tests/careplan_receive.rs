@@ -471,6 +471,31 @@ both_backends!(a_received_form_prints, |db: TestDb| async move {
         .get(&format!("/careplan/receive/{}/print/0000000000", sets[0]))
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
+    // 一括印刷: the set page links it; every recipient of the set, one sheet each, or only the
+    // ticked ones.
+    let set = h.get(&format!("/careplan/receive/{}", sets[0])).await;
+    let all_link = format!("href=\"/careplan/receive/{}/print\"", sets[0]);
+    assert!(set.body.contains(&all_link) && set.body.contains("data-print-selected"));
+    let rows = set.body.matches("name=\"sel\"").count();
+    let all = h.get(&format!("/careplan/receive/{}/print", sets[0])).await;
+    assert_eq!(all.status, StatusCode::OK);
+    let sheets = all.body.matches("class=\"print-sheet\"").count();
+    assert!(
+        sheets >= 2 && sheets >= rows,
+        "{sheets} sheets, {rows} rows"
+    );
+    assert!(all.body.contains(&format!("{sheets} 人分")));
+    let aoki = recipient(&db, "R0001");
+    let one = h
+        .get(&format!("/careplan/receive/{}/print?sel={aoki}", sets[0]))
+        .await;
+    assert_eq!(one.body.matches("class=\"print-sheet\"").count(), 1);
+    assert!(one.body.contains("青木 キヨ"));
+    // Ids not in the set print nothing.
+    let none = h
+        .get(&format!("/careplan/receive/{}/print?sel=999999", sets[0]))
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
 });
 
 both_backends!(

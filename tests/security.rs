@@ -783,6 +783,8 @@ both_backends!(
                 get(format!("/careplan/receive/{ts}"), want),
                 get(format!("/careplan/receive/{ts}/list.csv"), want),
                 get(format!("/careplan/receive/{ts}/print/{insured}"), want),
+                get(format!("/careplan/receive/{ts}/print"), want),
+                get(format!("/careplan/receive/{ts}/print?sel={rs}"), want),
                 post(
                     format!("/careplan/receive/{ts}/apply"),
                     &[("sel", &rs)],

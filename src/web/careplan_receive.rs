@@ -238,6 +238,8 @@ pub struct SetPage {
     pub sender: String,
     pub side_label: &'static str,
     pub rows: Vec<RecipientView>,
+    /// The set's received 第6表 can be printed (一括印刷).
+    pub printable: bool,
 }
 
 /// The rows of a 第6表 set's page.
@@ -381,6 +383,7 @@ pub async fn show(
         timestamp: ts,
         sender: loaded.sender,
         side_label: loaded.side_label,
+        printable: loaded.rows.iter().any(|r| r.printable),
         rows: loaded.rows,
     })
 }
@@ -554,36 +557,24 @@ pub struct PrintLine {
 #[template(path = "careplan/receive_print.html")]
 pub struct PrintPage {
     pub layout: Layout,
+    pub sender: String,
+    pub exported_at: String,
+    pub side_label: &'static str,
+    /// One sheet per recipient (a page each when printed).
+    pub sheets: Vec<PrintSheet>,
+}
+
+/// The received 第6表 of one recipient and month.
+pub struct PrintSheet {
     pub name: String,
     pub insurer: String,
     pub insured: String,
     pub month: String,
-    pub sender: String,
-    pub exported_at: String,
-    pub side_label: &'static str,
     pub days: Vec<u32>,
     pub lines: Vec<PrintLine>,
 }
 
-/// 印刷: the received 第6表 of one recipient (as received, before importing), printable.
-pub async fn print(
-    auth: Auth,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> AppResult<PrintPage> {
-    auth.require(Menu::CarePlanExchange)?;
-    let (ts, insured) = path.into_inner();
-    if ts.len() != 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::NotFound);
-    }
-    let office = auth.office.clone();
-    let t = ts.clone();
-    let set = blocking(&state, move |conn| apply::compare(conn, &office, &t)).await?;
-    let c = set
-        .changes
-        .iter()
-        .find(|c| c.insured == insured)
-        .ok_or(AppError::NotFound)?;
+fn print_sheet(c: &apply::RecipientChange) -> PrintSheet {
     let days = c.month.days();
     let lines = c
         .received_lines()
@@ -609,17 +600,7 @@ pub async fn print(
             total: counts.iter().sum(),
         })
         .collect();
-    Ok(PrintPage {
-        layout: Layout::new(
-            &auth,
-            Some(Menu::CarePlanExchange),
-            "受信した第6表（サービス利用票）",
-            &[
-                ("ケアプラン連携", None),
-                ("印刷・取込", Some("/careplan/receive")),
-                ("受信した第6表", None),
-            ],
-        ),
+    PrintSheet {
         name: c
             .recipient
             .as_ref()
@@ -628,12 +609,83 @@ pub async fn print(
         insurer: c.insurer.clone(),
         insured: c.insured.clone(),
         month: c.month.label(),
+        days: (1..=days).collect(),
+        lines,
+    }
+}
+
+/// The print page of a received set's recipients chosen by `pick` (in the set's order).
+async fn print_page(
+    auth: &Auth,
+    state: &web::Data<AppState>,
+    ts: String,
+    pick: impl Fn(&apply::RecipientChange) -> bool,
+) -> AppResult<PrintPage> {
+    auth.require(Menu::CarePlanExchange)?;
+    if ts.len() != 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::NotFound);
+    }
+    let office = auth.office.clone();
+    let t = ts.clone();
+    let set = blocking(state, move |conn| apply::compare(conn, &office, &t)).await?;
+    let sheets: Vec<PrintSheet> = set
+        .changes
+        .iter()
+        .filter(|c| pick(c))
+        .map(print_sheet)
+        .collect();
+    if sheets.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(PrintPage {
+        layout: Layout::new(
+            auth,
+            Some(Menu::CarePlanExchange),
+            "受信した第6表（サービス利用票）",
+            &[
+                ("ケアプラン連携", None),
+                ("印刷・取込", Some("/careplan/receive")),
+                ("受信した第6表", None),
+            ],
+        ),
         sender: format!("{} {}", set.sender, set.sender_type),
         exported_at: timestamp_label(&ts),
         side_label: set.side.label(),
-        days: (1..=days).collect(),
-        lines,
+        sheets,
     })
+}
+
+/// 印刷: the received 第6表 of one recipient (as received, before importing), printable.
+pub async fn print(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<PrintPage> {
+    let (ts, insured) = path.into_inner();
+    print_page(&auth, &state, ts, |c| c.insured == insured).await
+}
+
+/// 一括印刷: the received 第6表 of the ticked recipients (`sel`, registered recipients' ids),
+/// or of every recipient of the set when none is ticked, one page each.
+pub async fn print_all(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: actix_web::HttpRequest,
+) -> AppResult<PrintPage> {
+    let ids: Vec<i64> = serde_html_form::from_str::<SelQuery>(req.query_string())
+        .map(|q| q.sel)
+        .unwrap_or_default();
+    print_page(&auth, &state, path.into_inner(), |c| {
+        ids.is_empty() || c.recipient.as_ref().is_some_and(|r| ids.contains(&r.id))
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct SelQuery {
+    #[serde(default)]
+    sel: Vec<i64>,
 }
 
 /// The rows of a received 計画書 set's page: one per plan version.

@@ -198,6 +198,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/careplan/receive/{timestamp}/print/{insured}",
             web::get().to(careplan_receive::print),
         )
+        .route(
+            "/careplan/receive/{timestamp}/print",
+            web::get().to(careplan_receive::print_all),
+        )
         .route("/service-codes", web::get().to(service_codes::list))
         .route(
             "/service-codes/import",

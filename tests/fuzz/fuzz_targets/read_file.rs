@@ -1,4 +1,6 @@
-//! Arbitrary bytes into the reader (and the set checker) under a few file names.
+//! Arbitrary bytes into the reader (and the set checker) under a few file names. Also a
+//! differential check: the streaming checker (`check_file`, the writer's self-check) must find
+//! exactly what `read_file` finds, and `raw_records` must give one field list per record.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -23,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
         .split_first()
         .map(|(s, r)| (*s as usize, r))
         .unwrap_or((0, data));
-    let f = tsunagi::standard::read_file(NAMES[sel % NAMES.len()], rest);
+    let name = NAMES[sel % NAMES.len()];
+    let f = tsunagi::standard::read_file(name, rest);
+    assert_eq!(tsunagi::standard::check_file(name, rest), f.findings);
+    assert_eq!(tsunagi::standard::raw_records(rest).len(), f.records.len());
     let g = tsunagi::standard::read_file(NAMES[(sel + 1) % NAMES.len()], rest);
     let _ = tsunagi::standard::check_sets(&[f, g]);
 });

@@ -43,6 +43,50 @@ fn finding_text(f: &standard::Finding) -> String {
     s
 }
 
+/// How many lines of one problem are named before the rest is counted.
+const LINES_SHOWN: usize = 3;
+
+/// The checker's findings, one message per distinct problem (same severity, item and text):
+/// the same problem on many lines is shown once with its first lines and how many more. A file
+/// with one wrong column on every line would otherwise list it hundreds of times.
+fn finding_messages(findings: &[standard::Finding]) -> Vec<(bool, String)> {
+    let mut groups: Vec<(&standard::Finding, Vec<usize>)> = Vec::new();
+    for f in findings {
+        let same = |g: &&mut (&standard::Finding, Vec<usize>)| {
+            g.0.severity == f.severity && g.0.item == f.item && g.0.message_ja == f.message_ja
+        };
+        match (f.line, groups.iter_mut().find(same)) {
+            (Some(l), Some(g)) if g.0.line.is_some() => g.1.push(l),
+            _ => groups.push((f, f.line.into_iter().collect())),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(f, lines)| {
+            let error = f.severity == Severity::Error;
+            if lines.len() <= 1 {
+                return (error, finding_text(f));
+            }
+            let shown: Vec<String> = lines
+                .iter()
+                .take(LINES_SHOWN)
+                .map(|l| format!("{l}行目"))
+                .collect();
+            let more = lines.len().saturating_sub(LINES_SHOWN);
+            let mut s = shown.join("、");
+            if more > 0 {
+                s.push_str(&format!(" ほか{more}行"));
+            }
+            s.push(' ');
+            if let Some(item) = &f.item {
+                s.push_str(&format!("{item}："));
+            }
+            s.push_str(&f.message_ja);
+            (error, s)
+        })
+        .collect()
+}
+
 /// The (insurer, insured) pairs a file is about.
 fn people(f: &ParsedFile) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = f
@@ -125,9 +169,7 @@ fn file_messages(known: &Known, f: &ParsedFile) -> Vec<(bool, String)> {
             ));
         }
     }
-    for x in &f.findings {
-        out.push((x.severity == Severity::Error, finding_text(x)));
-    }
+    out.extend(finding_messages(&f.findings));
     let missing: Vec<String> = people(f)
         .into_iter()
         .filter(|p| !known.people.contains(p))
@@ -315,6 +357,29 @@ pub fn kind_label(kind: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_same_problem_on_many_lines_is_one_message() {
+        use crate::standard::{Finding, FindingCode as C};
+        let at = |line, field: (usize, &str)| {
+            Finding::new(C::OfficeMismatch, "F.CSV", Some(line), Some(field), &[])
+        };
+        let mut findings: Vec<Finding> = (1..=200)
+            .map(|l| at(l, (6, "プラン担当業者コード")))
+            .collect();
+        findings.push(at(7, (24, "更新業者コード")));
+        findings.push(Finding::new(C::NoRecords, "F.CSV", None, None, &[]));
+        let m = super::finding_messages(&findings);
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(
+            m[0].1
+                .starts_with("1行目、2行目、3行目 ほか197行 プラン担当業者コード："),
+            "{}",
+            m[0].1
+        );
+        assert!(m[1].1.starts_with("7行目 更新業者コード："), "{}", m[1].1);
+        assert!(!m[2].1.contains("行目"));
+    }
+
     use super::*;
 
     #[test]

@@ -24,10 +24,12 @@ pub mod staff;
 /// Ids per `IN (…)` list: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
 pub const IN_LIST_MAX: usize = 5_000;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -84,12 +86,78 @@ pub enum DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// Counts the SQL statements run on the connections of one pool (and, while recording, keeps
+/// their text): tests use it to show that a page runs the same number of statements whatever
+/// the amount of data (no N+1 queries). With `RUST_LOG=tsunagi::db::sql=trace` every statement
+/// is also logged.
+#[derive(Debug, Default)]
+pub struct StatementLog {
+    count: AtomicU64,
+    recording: AtomicBool,
+    recorded: Mutex<Option<Vec<String>>>,
+}
+
+impl StatementLog {
+    /// Statements run so far (the pool's own `SELECT 1` checks included: they are round trips too).
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Starts keeping the text of each statement (until [`StatementLog::take_recorded`]).
+    pub fn start_recording(&self) {
+        *self.recorded.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+        self.recording.store(true, Ordering::Relaxed);
+    }
+
+    /// The statements run since [`StatementLog::start_recording`]; stops recording.
+    pub fn take_recorded(&self) -> Vec<String> {
+        self.recording.store(false, Ordering::Relaxed);
+        self.recorded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_default()
+    }
+
+    fn on_query(&self, query: &dyn std::fmt::Display) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let trace = log::log_enabled!(target: "tsunagi::db::sql", log::Level::Trace);
+        let recording = self.recording.load(Ordering::Relaxed);
+        if !trace && !recording {
+            return;
+        }
+        let text = query.to_string();
+        log::trace!(target: "tsunagi::db::sql", "{text}");
+        if recording
+            && let Some(list) = self
+                .recorded
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
+        {
+            list.push(text);
+        }
+    }
+}
+
+/// The diesel instrumentation that feeds a [`StatementLog`].
+struct Counting(Arc<StatementLog>);
+
+impl Instrumentation for Counting {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            self.0.on_query(query);
+        }
+    }
+}
+
 /// An r2d2 manager that picks the backend from the URL and prepares SQLite connections
 /// (foreign keys, WAL, busy timeout).
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: String,
     backend: Backend,
+    statements: Arc<StatementLog>,
 }
 
 impl ManageConnection for Manager {
@@ -97,10 +165,16 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        // The counting starts once the connection is ready, so that connections the pool opens
+        // in the background do not change a count.
+        let counting = Counting(self.statements.clone());
         match self.backend {
-            Backend::Postgres => diesel::PgConnection::establish(&self.url)
-                .map(DbConnection::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.url)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.set_instrumentation(counting);
+                Ok(DbConnection::Pg(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))
                     .map_err(r2d2::Error::ConnectionError)?;
@@ -109,6 +183,7 @@ impl ManageConnection for Manager {
                      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
+                conn.set_instrumentation(counting);
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -127,20 +202,23 @@ impl ManageConnection for Manager {
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
-/// The shared handle: a pool and which backend it talks to.
+/// The shared handle: a pool, which backend it talks to, and the count of statements run.
 #[derive(Clone)]
 pub struct Db {
     pub pool: Pool,
     pub backend: Backend,
+    pub statements: Arc<StatementLog>,
 }
 
 impl Db {
     /// Connects (creating the SQLite file if needed) and runs pending migrations.
     pub fn open(url: &str, max_connections: u32) -> DbResult<Db> {
         let backend = Backend::of_url(url);
+        let statements = Arc::new(StatementLog::default());
         let manager = Manager {
             url: url.to_string(),
             backend,
+            statements: statements.clone(),
         };
         // One connection first, so that a wrong URL or a server that is down is reported at
         // once and plainly, instead of after the pool's retries.
@@ -153,7 +231,11 @@ impl Db {
             .connection_timeout(Duration::from_secs(15))
             .build(manager)
             .map_err(|e| DbError::Connect(e.to_string()))?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            statements,
+        };
         db.migrate()?;
         service_codes::seed_if_empty(&mut *db.conn()?)?;
         Ok(db)
@@ -163,16 +245,22 @@ impl Db {
     /// /healthz against a database that may be down).
     pub fn lazy(url: &str, max_connections: u32) -> Db {
         let backend = Backend::of_url(url);
+        let statements = Arc::new(StatementLog::default());
         let manager = Manager {
             url: url.to_string(),
             backend,
+            statements: statements.clone(),
         };
         let pool = r2d2::Pool::builder()
             .max_size(max_connections.max(1))
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(2))
             .build_unchecked(manager);
-        Db { pool, backend }
+        Db {
+            pool,
+            backend,
+            statements,
+        }
     }
 
     pub fn conn(&self) -> DbResult<PooledConn> {

@@ -2,6 +2,8 @@
 //! of a real installation. The office numbers and login ids are fixed: README.md and scripts
 //! rely on them.
 
+pub mod volume;
+
 use crate::auth::{Menu, password};
 use crate::db::offices::OfficeFields;
 use crate::db::partners::PartnerFields;

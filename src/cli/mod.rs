@@ -163,6 +163,25 @@ pub enum AdminCommand {
     /// Remove now the contents of job results and received originals older than the retention
     /// period (the workers do it daily); their records and the audit log are kept.
     Retention(retention::RetentionArgs),
+    /// Add a large corporation for load tests and query plans (docs/performance.md): offices
+    /// 1390000001…, staff vol01-1… and vol-admin (password: the demo's), recipients with a
+    /// certification and providers, and months of 予定実績. The same sizes give the same data.
+    DemoVolume {
+        /// Offices: the first half 居宅介護支援, the rest 訪問介護, 通所介護, 訪問看護, 福祉用具貸与.
+        #[arg(long, default_value_t = 20)]
+        offices: usize,
+        #[arg(long, default_value_t = 10_000)]
+        recipients: usize,
+        /// Months of schedules, ending with --last-month.
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// The last month with schedules, YYYYMM (default: this month); the months before it
+        /// have 実績 too.
+        #[arg(long)]
+        last_month: Option<String>,
+        #[arg(long, default_value_t = 3)]
+        staff_per_office: usize,
+    },
     /// Set a new password for an account, unlock it and end its sessions.
     ResetPassword {
         login_id: String,
@@ -373,6 +392,54 @@ fn admin(args: AdminArgs) -> Result<(), String> {
                 "Imported {} service codes from {}.",
                 entries.len(),
                 file.display()
+            );
+            Ok(())
+        }
+        AdminCommand::DemoVolume {
+            offices,
+            recipients,
+            months,
+            last_month,
+            staff_per_office,
+        } => {
+            let last_month = match last_month {
+                Some(m) => crate::domain::ServiceMonth::parse(&m).map_err(|e| e.message_en)?,
+                None => crate::web::schedules::current_month(),
+            };
+            let started = std::time::Instant::now();
+            let summary = demo::volume::load(
+                &mut conn,
+                &demo::volume::Volume {
+                    offices,
+                    recipients,
+                    months,
+                    last_month,
+                    staff_per_office,
+                },
+                &mut |s| {
+                    eprint!(
+                        "\r{} of {recipients} recipients, {} schedule lines, {} days ({:.0} s)",
+                        s.recipients,
+                        s.lines,
+                        s.days,
+                        started.elapsed().as_secs_f64()
+                    )
+                },
+            )?;
+            eprintln!();
+            println!(
+                "Added {} with {} offices, {} staff, {} recipients, {} schedule lines and {} schedule days in {:.1} s.",
+                demo::volume::CORPORATION,
+                summary.offices,
+                summary.staff,
+                summary.recipients,
+                summary.lines,
+                summary.days,
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "Log in as vol-admin or vol01-1 … with the demo password ({}).",
+                demo::PASSWORD
             );
             Ok(())
         }

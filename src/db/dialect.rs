@@ -51,28 +51,36 @@ pub fn exclusive_with_other_servers(conn: &mut DbConnection, key: i64) -> Result
     }
 }
 
-/// Inserts export history rows in batches of a few hundred (one statement each): diesel's
-/// MultiConnection has no portable multi-row insert, and one round trip per row costs seconds
-/// on PostgreSQL for a large export.
-pub fn insert_export_history(
-    conn: &mut DbConnection,
-    rows: &[super::exports::NewExportEntry],
-) -> Result<(), Error> {
-    use super::schema::export_history;
-    use diesel::RunQueryDsl;
-    for chunk in rows.chunks(500) {
-        match conn {
-            DbConnection::Pg(c) => {
-                diesel::insert_into(export_history::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-            DbConnection::Sqlite(c) => {
-                diesel::insert_into(export_history::table)
-                    .values(chunk)
-                    .execute(c)?;
+/// Inserts a slice of rows with multi-row statements of `per_statement` rows each (keep
+/// `per_statement` × columns under SQLite's 32,766 bind parameters) and gives the number of
+/// rows inserted: diesel's MultiConnection has no portable multi-row insert, and one round trip
+/// per row costs seconds on PostgreSQL for a few thousand rows. A macro because the statement's
+/// type differs per backend (diesel's batch-insert types are not public to name in bounds).
+///
+/// `insert_rows!(conn, table, rows, per_statement)` → `Result<usize, diesel::result::Error>`
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr, $per_statement:expr) => {{
+        let conn: &mut $crate::db::DbConnection = $conn;
+        let mut inserted = 0usize;
+        let mut failed = None;
+        for chunk in $rows.chunks(usize::max($per_statement, 1)) {
+            let statement = diesel::insert_into($table).values(chunk);
+            let done = match &mut *conn {
+                $crate::db::DbConnection::Pg(c) => diesel::RunQueryDsl::execute(statement, c),
+                $crate::db::DbConnection::Sqlite(c) => diesel::RunQueryDsl::execute(statement, c),
+            };
+            match done {
+                Ok(n) => inserted += n,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
             }
         }
-    }
-    Ok(())
+        match failed {
+            Some(e) => Err::<usize, diesel::result::Error>(e),
+            None => Ok(inserted),
+        }
+    }};
 }
+pub(crate) use insert_rows;

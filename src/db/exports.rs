@@ -55,7 +55,8 @@ pub struct NewExportEntry {
 
 /// Records the entries of one export (inside the caller's transaction).
 pub fn record(conn: &mut DbConnection, entries: &[NewExportEntry]) -> DbResult<()> {
-    Ok(super::dialect::insert_export_history(conn, entries)?)
+    super::dialect::insert_rows!(conn, eh::table, entries, 500)?;
+    Ok(())
 }
 
 /// Every entry of an office, data kind (plan / careplan / actual, deletes included) and month

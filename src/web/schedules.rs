@@ -304,17 +304,22 @@ fn recipient_providers(
         .collect())
 }
 
-/// 地域区分 of any provider number + type known to the corporation (own office or partner).
-fn area_of(conn: &mut DbConnection, corp: i64, number: &str, stype: &str) -> AppResult<AreaGrade> {
-    if let Some(o) =
-        db::offices::find_by_number(conn, number, stype)?.filter(|o| o.corporation_id == corp)
-    {
-        return Ok(AreaGrade::parse(&o.area_grade).unwrap_or(AreaGrade::Other));
+/// 地域区分 of every provider number + type known to the corporation (its own offices first,
+/// then its partners), read in two statements whatever the number of lines asking.
+fn areas_of(
+    conn: &mut DbConnection,
+    corp: i64,
+) -> AppResult<std::collections::HashMap<(String, String), AreaGrade>> {
+    let mut areas = std::collections::HashMap::new();
+    for p in db::partners::list(conn, corp, "")? {
+        let grade = AreaGrade::parse(&p.area_grade).unwrap_or(AreaGrade::Other);
+        areas.insert((p.office_number, p.service_type), grade);
     }
-    if let Some(p) = db::partners::find_by_number(conn, corp, number, stype)? {
-        return Ok(AreaGrade::parse(&p.area_grade).unwrap_or(AreaGrade::Other));
+    for o in db::offices::list(conn, corp)? {
+        let grade = AreaGrade::parse(&o.area_grade).unwrap_or(AreaGrade::Other);
+        areas.insert((o.office_number, o.service_type), grade);
     }
-    Ok(AreaGrade::Other)
+    Ok(areas)
 }
 
 fn load(
@@ -1203,6 +1208,7 @@ pub fn compute_table7(
     let codes: Vec<String> = lines.iter().map(|l| l.service_code.clone()).collect();
     let table = db::service_codes::table_for_codes(conn, corp, &codes)?;
     let (limit, _) = month_certification(conn, recipient.id, m)?;
+    let areas = areas_of(conn, corp)?;
     table7_from(
         &lines,
         &days,
@@ -1211,7 +1217,12 @@ pub fn compute_table7(
         recipient.benefit_rate() as u32,
         m,
         basis,
-        |number, stype| area_of(conn, corp, number, stype),
+        |number, stype| {
+            Ok(areas
+                .get(&(number.to_string(), stype.to_string()))
+                .copied()
+                .unwrap_or(AreaGrade::Other))
+        },
     )
 }
 

@@ -129,15 +129,13 @@ pub fn candidates(
         Vec::new()
     };
     // Care managers by id (a provider's recipients have the 居宅's care managers).
-    let mut managers: Vec<(i64, String)> = Vec::new();
-    for id in rows.iter().filter_map(|r| r.recipient.care_manager_id) {
-        if !managers.iter().any(|m| m.0 == id)
-            && let Some(s) = db::staff::find_by_id(conn, id)?
-            && s.corporation_id == corp
-        {
-            managers.push((id, s.name));
-        }
-    }
+    let mut manager_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.recipient.care_manager_id)
+        .collect();
+    manager_ids.sort_unstable();
+    manager_ids.dedup();
+    let managers: Vec<(i64, String)> = db::staff::names_of(conn, corp, &manager_ids)?;
     let kana = crate::domain::kana::normalize(&f.kana);
     let mut out = Vec::new();
     for row in rows {
@@ -284,6 +282,13 @@ pub fn assess(
     let sender = OfficeNumber::parse(&office.office_number)
         .map_err(|e| AppError::BadRequest(e.message_ja))?;
     let offices = db::offices::list(conn, corp)?;
+    // The certifications of the rows on screen, read at once (for the warning below).
+    let ids: Vec<i64> = rows.iter().map(|c| c.recipient.id).collect();
+    let certifications = if f.data != DataKind::Actual && !f.delete {
+        db::recipients::certifications_of_many(conn, &ids)?
+    } else {
+        Vec::new()
+    };
     // The month's data of the rows on screen, loaded at once.
     let data = if f.data == DataKind::Plan && !f.delete {
         let recipients: Vec<&Recipient> = rows.iter().map(|c| &c.recipient).collect();
@@ -348,7 +353,7 @@ pub fn assess(
         }
         if f.data != DataKind::Actual && !f.delete {
             let last = m.last_day();
-            for cert in db::recipients::certifications_of(conn, r.id)? {
+            for cert in certifications.iter().filter(|c| c.recipient_id == r.id) {
                 if cert.overlaps(m.first_day(), last) && cert.valid_to < last {
                     c.warnings.push(format!(
                         "認定の有効期間が月の途中（{}）で終了します。",

@@ -3,6 +3,7 @@
 use super::schema::{schedule_days as sd, schedule_lines as sl, schedule_locks as lk};
 use super::{DbConnection, DbResult, dialect, now};
 use diesel::prelude::*;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = sl)]
@@ -339,39 +340,61 @@ pub fn month_summary(
     recipient_ids: &[i64],
     month: &str,
 ) -> DbResult<Vec<ProviderMonth>> {
-    let lines: Vec<ScheduleLine> = sl::table
-        .filter(sl::recipient_id.eq_any(recipient_ids.to_vec()))
-        .filter(sl::month.eq(month))
-        .order((sl::recipient_id, sl::position))
-        .select(ScheduleLine::as_select())
-        .load(conn)?;
-    let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
-    let days = days_for(conn, &ids)?;
+    // The lines (only what the summary needs), then each line's day totals summed by the
+    // database: two statements per few thousand recipients, whatever the number of days.
+    let mut lines: Vec<(i64, i64, String, String, String)> = Vec::new();
+    for chunk in recipient_ids.chunks(super::IN_LIST_MAX) {
+        lines.extend(
+            sl::table
+                .filter(sl::recipient_id.eq_any(chunk.to_vec()))
+                .filter(sl::month.eq(month))
+                .order((sl::recipient_id, sl::position, sl::id))
+                .select((
+                    sl::id,
+                    sl::recipient_id,
+                    sl::provider_number,
+                    sl::provider_type,
+                    sl::provider_name,
+                ))
+                .load(conn)?,
+        );
+    }
+    let ids: Vec<i64> = lines.iter().map(|l| l.0).collect();
+    let mut totals: HashMap<i64, (i64, i64)> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(super::IN_LIST_MAX) {
+        let sums: Vec<(i64, Option<i64>, Option<i64>)> = sd::table
+            .filter(sd::line_id.eq_any(chunk.to_vec()))
+            .group_by(sd::line_id)
+            .select((
+                sd::line_id,
+                diesel::dsl::sum(sd::plan_count),
+                diesel::dsl::sum(sd::actual_count),
+            ))
+            .load(conn)?;
+        for (line, p, a) in sums {
+            totals.insert(line, (p.unwrap_or(0), a.unwrap_or(0)));
+        }
+    }
     let mut out: Vec<ProviderMonth> = Vec::new();
-    for l in &lines {
-        let (p, a) = days
-            .iter()
-            .filter(|d| d.line_id == l.id)
-            .fold((0i64, 0i64), |(p, a), d| {
-                (p + d.plan_count as i64, a + d.actual_count as i64)
-            });
-        match out.iter_mut().find(|o| {
-            o.recipient_id == l.recipient_id
-                && o.provider_number == l.provider_number
-                && o.provider_type == l.provider_type
-        }) {
-            Some(o) => {
-                o.planned += p;
-                o.actual += a;
+    let mut index: HashMap<(i64, String, String), usize> = HashMap::new();
+    for (id, recipient_id, number, stype, name) in lines {
+        let (p, a) = totals.get(&id).copied().unwrap_or((0, 0));
+        match index.get(&(recipient_id, number.clone(), stype.clone())) {
+            Some(&i) => {
+                out[i].planned += p;
+                out[i].actual += a;
             }
-            None => out.push(ProviderMonth {
-                recipient_id: l.recipient_id,
-                provider_number: l.provider_number.clone(),
-                provider_type: l.provider_type.clone(),
-                provider_name: l.provider_name.clone(),
-                planned: p,
-                actual: a,
-            }),
+            None => {
+                index.insert((recipient_id, number.clone(), stype.clone()), out.len());
+                out.push(ProviderMonth {
+                    recipient_id,
+                    provider_number: number,
+                    provider_type: stype,
+                    provider_name: name,
+                    planned: p,
+                    actual: a,
+                });
+            }
         }
     }
     Ok(out)

@@ -64,7 +64,14 @@ fn month_certification(
 pub struct MonthQuery {
     month: Option<String>,
     done: Option<String>,
+    /// Name, ふりがな, 利用者コード or 被保険者番号 (part of).
+    #[serde(default)]
+    q: String,
+    page: Option<i64>,
 }
+
+/// Recipients per page of the month's list (a care manager's caseload fits on one).
+const PER_PAGE: i64 = 50;
 
 pub struct StatusCell {
     pub provider: String,
@@ -90,6 +97,9 @@ pub struct ListPage {
     pub next: String,
     pub rows: Vec<ListRow>,
     pub is_care_office: bool,
+    pub q: String,
+    pub paging: crate::web::Paging,
+    pub query_base: String,
 }
 
 fn status_of(planned: i64, actual: i64, locked: bool) -> (&'static str, &'static str) {
@@ -121,8 +131,21 @@ pub async fn list(
     );
     let is_care_office = matches!(stype.as_str(), "43" | "46");
     let month = m.yyyymm();
-    let rows = blocking(&state, move |conn| {
-        let recipients = db::recipients::all_of_office(conn, corp, office, m.first_day())?;
+    let rq = db::recipients::RecipientQuery {
+        corporation_id: corp,
+        office_id: office,
+        search: query.q.clone(),
+        kana_row: String::new(),
+        care_level: String::new(),
+        care_manager_id: None,
+        as_of: m.first_day(),
+        page: query.page.unwrap_or(1),
+        per_page: PER_PAGE,
+    };
+    let (rows, paging) = blocking(&state, move |conn| {
+        let (recipients, paging) = crate::web::fetch_page(Some(rq.page), PER_PAGE, |page| {
+            db::recipients::search(conn, &db::recipients::RecipientQuery { page, ..rq.clone() })
+        })?;
         let ids: Vec<i64> = recipients.iter().map(|r| r.recipient.id).collect();
         let summary = q::month_summary(conn, &ids, &month)?;
         let locks = q::locks_for(conn, &ids, &month)?;
@@ -173,9 +196,14 @@ pub async fn list(
                 cells,
             });
         }
-        Ok(out)
+        Ok((out, paging))
     })
     .await?;
+    let query_base = format!(
+        "month={}&q={}",
+        m.yyyymm(),
+        crate::web::url_encode(&query.q)
+    );
     Ok(ListPage {
         layout: Layout::new(
             &auth,
@@ -190,6 +218,9 @@ pub async fn list(
         next: m.next().yyyymm(),
         rows,
         is_care_office,
+        q: query.q.clone(),
+        paging,
+        query_base,
     })
 }
 

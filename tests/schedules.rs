@@ -344,3 +344,57 @@ both_backends!(demo_months_and_access, |db: TestDb| async move {
         StatusCode::NOT_FOUND
     );
 });
+
+both_backends!(month_list_pages_and_searches, |db: TestDb| async move {
+    // One 居宅 with 240 recipients (the volume generator), December 2026 planned.
+    let mut conn = db.conn();
+    tsunagi::demo::volume::load(
+        &mut conn,
+        &tsunagi::demo::volume::Volume {
+            offices: 2,
+            recipients: 240,
+            months: 1,
+            last_month: tsunagi::domain::ServiceMonth::parse("202612").unwrap(),
+            staff_per_office: 1,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    drop(conn);
+    let mut k = Client::new(app(state(&db)).await);
+    k.login_demo(&tsunagi::demo::volume::login_id(1, 1)).await;
+    let rows = |body: &str| body.matches("<td class=\"code\">V").count();
+    let first = k.get("/schedules?month=202612").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(rows(&first.body), 50);
+    assert!(
+        first.body.contains("全 240 件中 1〜50 件"),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("q=&page=2\">次へ"));
+    let last = k.get("/schedules?month=202612&page=5").await;
+    assert_eq!(rows(&last.body), 40);
+    assert!(last.body.contains("status-planned\">作成済"));
+    // Past the last page: the last page.
+    assert_eq!(
+        rows(&k.get("/schedules?month=202612&page=9").await.body),
+        40
+    );
+    // A code finds its recipient; the month buttons keep the search.
+    let found = k.get("/schedules?month=202612&q=V00002").await;
+    assert_eq!(rows(&found.body), 1);
+    assert!(found.body.contains("<td class=\"code\">V00002</td>"));
+    assert!(
+        found
+            .body
+            .contains("href=\"/schedules?month=202701&q=V00002\"")
+    );
+    let none = k
+        .get("/schedules?month=202612&q=%E8%A9%B2%E5%BD%93%E3%81%AA%E3%81%97")
+        .await;
+    assert!(
+        none.body
+            .contains("「該当なし」に当てはまる利用者はいません。")
+    );
+});

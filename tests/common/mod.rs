@@ -61,6 +61,15 @@ impl TestDb {
         })
     }
 
+    /// Another fresh database on the same backend.
+    pub fn another(&self) -> TestDb {
+        if self.pg_schema.is_some() {
+            TestDb::postgres().expect("PostgreSQL is configured")
+        } else {
+            TestDb::sqlite()
+        }
+    }
+
     pub fn with_demo(self) -> TestDb {
         let mut conn = self.db.conn().unwrap();
         tsunagi::demo::load(&mut conn).expect("demo loads");

@@ -375,9 +375,9 @@ fn providers_of(i: usize, offices: &[GeneratedOffice]) -> Vec<&GeneratedOffice> 
     let mut out = Vec::new();
     for (t, used) in [
         ("11", i % 10 < 8),
-        ("15", i % 2 == 0),
+        ("15", i.is_multiple_of(2)),
         ("13", i % 5 == 1),
-        ("17", i % 3 == 0),
+        ("17", i.is_multiple_of(3)),
     ] {
         if !used {
             continue;
@@ -415,7 +415,7 @@ fn line_plans<'a>(i: usize, providers: &[&'a GeneratedOffice]) -> Vec<LinePlan<'
                 _ => plain("112311", ("1400", "1445"), &[2, 5]),
             }),
             "15" => {
-                let days: &'static [u32] = if i % 4 == 0 { &[3] } else { &[2, 5] };
+                let days: &'static [u32] = if i.is_multiple_of(4) { &[3] } else { &[2, 5] };
                 let code = ["151151", "151152", "151153", "151154", "151155"][care_index(i) - 1];
                 out.push(plain(code, ("0900", "1630"), days));
                 out.push(plain("155301", ("0900", "1630"), days));
@@ -614,7 +614,7 @@ fn recipient_block(
         };
         let with_actuals = *m < v.last_month;
         // Now and then a cancelled visit: the month's first planned day not delivered.
-        let cancelled = with_actuals && position == 1 && (i + m.month() as usize) % 7 == 0;
+        let cancelled = with_actuals && position == 1 && (i + m.month() as usize).is_multiple_of(7);
         let first_day = plan.iter().position(|c| *c > 0);
         for (d, count) in plan.iter().enumerate() {
             if *count == 0 {

@@ -242,77 +242,55 @@ fn admin(_: &World) -> String {
     "vol-admin".into()
 }
 
+/// The rows of the recipient lists.
+const CODE: &str = "<td class=\"code\">V";
+
+/// A page: who asks, what, and the text that marks one of its rows.
+type Page = (fn(&World) -> String, fn(&World) -> String, &'static str);
+
+const PAGES: &[Page] = &[
+    // 利用者基本情報: the 居宅's list (a page of 20) and a provider's.
+    (care_staff, |_| "/recipients".into(), CODE),
+    (provider_staff, |_| "/recipients".into(), CODE),
+    // 予定実績: the month's list of a 居宅 and of a provider, one recipient's 第6表 and 第7表.
+    (care_staff, |_| format!("/schedules?month={MONTH}"), CODE),
+    (
+        provider_staff,
+        |_| format!("/schedules?month={MONTH}"),
+        CODE,
+    ),
+    (
+        admin,
+        |w| format!("/schedules/{}/{MONTH}", w.first_recipient),
+        "id=\"del-",
+    ),
+    (
+        admin,
+        |w| format!("/schedules/{}/{MONTH}/table7", w.first_recipient),
+        "<tr",
+    ),
+    // 一括処理状況確認, 職員, 自社, 他社, 監査ログ, 事業所選択.
+    (admin, |_| "/jobs".into(), "/files/"),
+    (admin, |_| "/staff".into(), "<tr"),
+    (admin, |_| "/offices".into(), "<tr"),
+    (admin, |_| "/partners".into(), "<tr"),
+    (admin, |_| "/audit".into(), "<tr"),
+    (admin, |_| "/office".into(), "つなぎ広域"),
+    // ケアプラン連携: the export screen's list of the 居宅's recipients for the month.
+    (
+        care_staff,
+        |_| format!("/careplan/export?data=plan&month={MONTH}&search=1"),
+        "name=\"sel\"",
+    ),
+];
+
 both_backends!(
     list_pages_run_the_same_statements_whatever_their_rows,
     |db: TestDb| async move {
         let small = World::build(db.another(), 4, 10, 2, 2);
         let large = World::build(db, 20, 400, 4, 30);
-
-        // 利用者基本情報: the 居宅's list (a page of 20) and a provider's.
-        same_count(
-            &small,
-            &large,
-            care_staff,
-            |_| "/recipients".into(),
-            "<td class=\"code\">V",
-        )
-        .await;
-        same_count(
-            &small,
-            &large,
-            provider_staff,
-            |_| "/recipients".into(),
-            "<td class=\"code\">V",
-        )
-        .await;
-        // 予定実績: the month's list of a 居宅 and of a provider, and one recipient's 第6表 grid.
-        same_count(
-            &small,
-            &large,
-            care_staff,
-            |_| format!("/schedules?month={MONTH}"),
-            "<td class=\"code\">V",
-        )
-        .await;
-        same_count(
-            &small,
-            &large,
-            provider_staff,
-            |_| format!("/schedules?month={MONTH}"),
-            "<td class=\"code\">V",
-        )
-        .await;
-        same_count(
-            &small,
-            &large,
-            admin,
-            |w| format!("/schedules/{}/{MONTH}", w.first_recipient),
-            "id=\"del-",
-        )
-        .await;
-        same_count(
-            &small,
-            &large,
-            admin,
-            |w| format!("/schedules/{}/{MONTH}/table7", w.first_recipient),
-            "<tr",
-        )
-        .await;
-        // 一括処理状況確認, 職員, 自社, 他社, 監査ログ, 事業所選択.
-        same_count(&small, &large, admin, |_| "/jobs".into(), "/files/").await;
-        same_count(&small, &large, admin, |_| "/staff".into(), "<tr").await;
-        same_count(&small, &large, admin, |_| "/offices".into(), "<tr").await;
-        same_count(&small, &large, admin, |_| "/partners".into(), "<tr").await;
-        same_count(&small, &large, admin, |_| "/audit".into(), "<tr").await;
-        same_count(&small, &large, admin, |_| "/office".into(), "つなぎ広域").await;
-        // ケアプラン連携: the export screen's list of the 居宅's recipients for the month.
-        same_count(
-            &small,
-            &large,
-            care_staff,
-            |_| format!("/careplan/export?data=plan&month={MONTH}&search=1"),
-            "name=\"sel\"",
-        )
-        .await;
+        for (login, path, marker) in PAGES {
+            same_count(&small, &large, login, path, marker).await;
+        }
     }
 );

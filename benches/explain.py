@@ -35,9 +35,9 @@ def statements(log_text):
 
 
 def split_binds(binds):
-    """The items of diesel's debug list of binds: ["a, b", 1, 2026-11-01, None]."""
+    """The items of diesel's debug list of binds: ["a, b", 1, 2026-11-01, None, ["x", "y"]]."""
     inner = binds.strip()[1:-1]
-    items, current, quoted, escaped = [], "", False, False
+    items, current, quoted, escaped, depth = [], "", False, False, 0
     for ch in inner:
         if quoted:
             current += ch
@@ -50,7 +50,13 @@ def split_binds(binds):
         elif ch == '"':
             quoted = True
             current += ch
-        elif ch == ",":
+        elif ch in "[(":
+            depth += 1
+            current += ch
+        elif ch in "])":
+            depth -= 1
+            current += ch
+        elif ch == "," and depth == 0:
             items.append(current.strip())
             current = ""
         else:
@@ -65,6 +71,9 @@ def literal(item, postgres):
         item = item[5:-1]
     if item == "None":
         return "NULL"
+    if item.startswith("["):
+        values = [literal(i, postgres) for i in split_binds(item)]
+        return ("ARRAY[" if postgres else "(") + ", ".join(values) + ("]" if postgres else ")")
     if item.startswith('"'):
         text = bytes(item[1:-1], "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
         return "'" + text.replace("'", "''") + "'"

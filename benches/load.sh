@@ -22,7 +22,8 @@
 # --duration with one connection per session, each request with the next session's cookie. Recorded per run: requests/s, p50 / p99 / max latency,
 # socket errors, answers other than 200 (a 303 to the login page counts), the server's peak
 # memory (VmHWM), exports finished during the run, `database is locked` lines in the server's
-# log, and the load average before the run. The table is printed and kept in
+# log, how idle the machine was in the 3 s before the run (other programs show here) and the
+# load average. The table is printed and kept in
 # WORK/results-<date>.md. --explain then prints the query plans of the pages (benches/explain.py).
 #
 # Needs: cargo, wrk, curl, sqlite3 and/or psql. Bounded in time: about 12 runs × --duration per
@@ -112,6 +113,18 @@ dbq() { # URL SQL
   esac
 }
 
+# How idle the machine was over 3 s (100 = nothing else running; other programs, e.g. builds,
+# show here, unlike the load average, which still counts the previous run for a minute).
+idle_percent() {
+  local a b
+  a=($(head -1 /proc/stat))
+  sleep 3
+  b=($(head -1 /proc/stat))
+  local total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+  echo $(((b[4] - a[4] + b[5] - a[5]) * 100 / (total > 0 ? total : 1)))
+}
+
 # Logs in through the form (CSRF double-submit cookie); leaves the cookies in JAR.
 login() { # LOGIN JAR
   local token
@@ -152,8 +165,8 @@ top_up_exports() { # URL
 
 RESULTS="$WORK/results-$(date +%Y%m%d-%H%M%S).md"
 {
-  echo "| backend | think | pages | req/s | p50 ms | p99 ms | max ms | errors | non-200 | peak MB | exports done | locked | load before |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| backend | think ms | pages | req/s | p50 ms | p99 ms | max ms | errors | non-200 | peak MB | exports done | locked | idle before | load before |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$RESULTS"
 
 for backend in $BACKENDS; do
@@ -214,6 +227,8 @@ for backend in $BACKENDS; do
           mix) printf '%s\t/recipients\t%s\t/jobs\n' "$cookie" "$grid" ;;
         esac
       done <"$SESSION_FILE" >"$PAGE_FILE"
+      idle="$(idle_percent)"
+      load="$(cut -d' ' -f1 /proc/loadavg)"
       start_server "$URL" "$LOG"
       started="$(date -u '+%Y-%m-%d %H:%M:%S')"
       if [ "$pages" != healthz ] && [ "$EXPORTS" -gt 0 ]; then
@@ -222,8 +237,7 @@ for backend in $BACKENDS; do
         EXPORTER=$!
       fi
       locked_before="$(grep -c 'database is locked' "$LOG" || true)"
-      load="$(cut -d' ' -f1 /proc/loadavg)"
-      echo "== $backend, think $think ms, $pages (load average $load)"
+      echo "== $backend, think $think ms, $pages (load average $load, machine idle $idle % before the run)"
       out="$(LOAD_SESSIONS="$PAGE_FILE" LOAD_THINK_MS="$think" \
         wrk -t2 -c"$SESSIONS" -d"$DURATION" --timeout 10s -s "$HERE/load.lua" "$BASE/")"
       stop_exporter
@@ -234,7 +248,7 @@ for backend in $BACKENDS; do
       locked=$(($(grep -c 'database is locked' "$LOG" || true) - locked_before))
       IFS=$'\t' read -r _ requests rps p50 p99 max errors not_ok <<<"$result"
       echo "   $requests requests, $rps/s, p50 $p50 ms, p99 $p99 ms, max $max ms, errors $errors, non-200 $not_ok, peak $((peak_kb / 1024)) MB, exports done $exports, locked $locked"
-      echo "| $backend | $think | $pages | $rps | $p50 | $p99 | $max | $errors | $not_ok | $((peak_kb / 1024)) | $exports | $locked | $load |" >>"$RESULTS"
+      echo "| $backend | $think | $pages | $rps | $p50 | $p99 | $max | $errors | $not_ok | $((peak_kb / 1024)) | $exports | $locked | $idle % | $load |" >>"$RESULTS"
     done
   done
 

@@ -91,11 +91,38 @@ pub struct SplitIssue {
 
 /// Splits decoded text into records.
 pub fn split(text: &str) -> (Vec<RawRecord>, Vec<SplitIssue>) {
-    let s = split_bytes(text.as_bytes(), Charset::Utf8, 1);
-    (
-        s.parts.iter().flat_map(RawTable::to_records).collect(),
-        s.issues,
-    )
+    let (records, issues, _) = raw_parts(text.as_bytes(), Charset::Utf8, 1);
+    (records, issues)
+}
+
+/// Every record of `b` as an owned [`RawRecord`] (lines in the whole file), the syntax issues,
+/// and the number of parts read.
+fn raw_parts(
+    b: &[u8],
+    charset: Charset,
+    threads: usize,
+) -> (Vec<RawRecord>, Vec<SplitIssue>, usize) {
+    let v = visit_bytes(b, charset, threads, |_, records| {
+        let mut out = Vec::new();
+        while let Some((line, f)) = records.next_fields() {
+            let mut r = RawRecord::from_fields(&f.to_vec());
+            r.line = line;
+            out.push(r);
+        }
+        out
+    });
+    let n = v.parts.len();
+    let recs = v
+        .parts
+        .into_iter()
+        .flat_map(|p| {
+            p.out.into_iter().map(move |mut r| {
+                r.line += p.line_offset;
+                r
+            })
+        })
+        .collect();
+    (recs, v.issues, n)
 }
 
 /// How file bytes become text.
@@ -122,7 +149,7 @@ fn decode(bytes: &[u8], charset: Charset) -> (String, bool) {
     }
 }
 
-/// The fields of one record, borrowed from a [`RawRecord`] or a [`RawTable`].
+/// The fields of one record, borrowed from a [`RawRecord`] or from the text being read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fields<'a> {
     text: &'a str,
@@ -162,104 +189,78 @@ impl serde::Serialize for Fields<'_> {
     }
 }
 
-/// Many records split from one file, stored in three vectors (no allocation per record): the
-/// decoded text, where each field lies in it, and where each record starts. A field is a
-/// range of the decoded text itself (inside the quotes for a quoted value); only a value that
-/// needed unquoting (`""`) is copied, to the end of the text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawTable {
-    text: String,
-    spans: Vec<(u32, u32)>,
-    /// Per record: its 1-based physical line and the index of its first field in `spans`.
-    starts: Vec<(u32, u32)>,
+/// What a visitor made of one part of a file (see [`visit_bytes`]).
+#[derive(Debug)]
+pub struct Visited<T> {
+    pub out: T,
+    /// This part's first line in the file, minus 1: add it to the lines the visitor saw.
+    pub line_offset: usize,
 }
 
-impl RawTable {
-    pub fn len(&self) -> usize {
-        self.starts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
-    }
-
-    /// 1-based physical line on which record `r` starts.
-    pub fn line(&self, r: usize) -> usize {
-        self.starts[r].0 as usize
-    }
-
-    /// The fields of record `r`.
-    pub fn fields(&self, r: usize) -> Fields<'_> {
-        let first = self.starts[r].1 as usize;
-        let next = self
-            .starts
-            .get(r + 1)
-            .map_or(self.spans.len(), |s| s.1 as usize);
-        Fields {
-            text: &self.text,
-            spans: &self.spans[first..next],
-        }
-    }
-
-    /// Removes the first record from the index (its text stays; used for a header row).
-    pub fn skip_first(&mut self) {
-        if !self.starts.is_empty() {
-            self.starts.remove(0);
-        }
-    }
-
-    /// Adds `by` to every record's line (for a table split from the middle of a file).
-    fn shift_lines(&mut self, by: u32) {
-        for s in &mut self.starts {
-            s.0 += by;
-        }
-    }
-
-    /// The records as owned [`RawRecord`]s.
-    pub fn to_records(&self) -> Vec<RawRecord> {
-        (0..self.len())
-            .map(|r| {
-                let mut rec = RawRecord::from_fields(&self.fields(r).to_vec());
-                rec.line = self.line(r);
-                rec
-            })
-            .collect()
-    }
-}
-
-/// The result of splitting a file's bytes.
-#[derive(Debug, Default)]
-pub struct Split {
-    /// The records, in one table per part of the file that was split on its own (in order).
-    pub parts: Vec<RawTable>,
+/// The result of [`visit_bytes`].
+#[derive(Debug)]
+pub struct Visit<T> {
+    /// One entry per part of the file read on its own (in order).
+    pub parts: Vec<Visited<T>>,
+    /// Syntax issues, with lines in the whole file.
     pub issues: Vec<SplitIssue>,
-    /// Whether any field held malformed bytes (shown as U+FFFD).
+    /// Whether any byte was malformed (shown as U+FFFD).
     pub malformed: bool,
 }
 
-/// Files below this size are split on one thread (threads cost more than they save).
+/// Files below this size are read on one thread (threads cost more than they save).
 const PARALLEL_FROM: usize = 1 << 20;
 
-/// Splits file bytes into records: each part of the file is decoded in one pass, then split
-/// on the text. (The delimiters `,` `"` CR LF are ASCII; a malformed MS932 lead byte before one
-/// becomes U+FFFD and leaves the delimiter in place, as the WHATWG decoder specifies.)
+/// Reads file bytes as records and hands them, part by part, to `visit` (called with the
+/// part's index and its records; it should read them all). Each part is decoded in one pass,
+/// then split one record at a time, so that only the part's text and the current record are
+/// held: whatever the visitor keeps is its own. (The delimiters `,` `"` CR LF are ASCII; a
+/// malformed MS932 lead byte before one becomes U+FFFD and leaves the delimiter in place, as
+/// the WHATWG decoder specifies.)
 ///
-/// Large files are cut in `threads` parts at record boundaries and split on that many threads.
+/// Large files are cut in `threads` parts at record boundaries and read on that many threads.
 /// A cut is placed after a line feed with an even number of `"` before it (`"` is below 0x40
 /// and never the second byte of an MS932 character), and the part before it must then end
-/// outside quotes when split on its own; a prefix of the file is split exactly as the whole
+/// outside quotes when read on its own; a prefix of the file is split exactly as the whole
 /// file would be, so that proves the cut is a record boundary of the whole file. Otherwise (a
-/// stray quote inside an unquoted value, an unclosed quote) the file is split in one piece.
-pub fn split_bytes(b: &[u8], charset: Charset, threads: usize) -> Split {
+/// stray quote inside an unquoted value, an unclosed quote) the file is read again in one
+/// piece, and the visitor sees it as part 0.
+pub fn visit_bytes<T: Send>(
+    b: &[u8],
+    charset: Charset,
+    threads: usize,
+    visit: impl Fn(usize, &mut Records<'_>) -> T + Sync,
+) -> Visit<T> {
+    let run = |index: usize, chunk: &[u8]| -> PartRead<T> {
+        let (text, malformed) = decode(chunk, charset);
+        let mut records = Records {
+            text: &text,
+            malformed,
+            cursor: Cursor::default(),
+        };
+        let out = visit(index, &mut records);
+        while records.next_fields().is_some() {}
+        let c = records.cursor;
+        PartRead {
+            out,
+            issues: c.issues,
+            malformed,
+            open_quote: c.open_quote,
+            last_line: c.line,
+        }
+    };
     let cuts = if threads > 1 && b.len() >= PARALLEL_FROM {
         cut_points(b, threads)
     } else {
         Vec::new()
     };
     let whole = || {
-        let p = split_part(b, charset);
-        Split {
-            parts: vec![p.table],
+        let p = run(0, b);
+        Visit {
+            parts: vec![Visited {
+                out: p.out,
+                line_offset: 0,
+            }],
             issues: p.issues,
             malformed: p.malformed,
         }
@@ -271,12 +272,14 @@ pub fn split_bytes(b: &[u8], charset: Charset, threads: usize) -> Split {
     bounds.push(0);
     bounds.extend(cuts);
     bounds.push(b.len());
-    let parts: Vec<Part> = std::thread::scope(|s| {
+    let parts: Vec<PartRead<T>> = std::thread::scope(|s| {
         let handles: Vec<_> = bounds
             .windows(2)
-            .map(|w| {
+            .enumerate()
+            .map(|(index, w)| {
                 let chunk = &b[w[0]..w[1]];
-                s.spawn(move || split_part(chunk, charset))
+                let run = &run;
+                s.spawn(move || run(index, chunk))
             })
             .collect();
         handles
@@ -285,25 +288,43 @@ pub fn split_bytes(b: &[u8], charset: Charset, threads: usize) -> Split {
             .collect()
     });
     if parts[..parts.len() - 1].iter().any(|p| p.open_quote) {
+        drop(parts);
         return whole();
     }
-    let mut out = Split::default();
-    let mut offset = 0u32;
-    for mut p in parts {
-        p.table.shift_lines(offset);
+    let mut out = Visit {
+        parts: Vec::with_capacity(parts.len()),
+        issues: Vec::new(),
+        malformed: false,
+    };
+    let mut offset = 0usize;
+    for p in parts {
         out.issues.extend(p.issues.into_iter().map(|mut i| {
-            i.line += offset as usize;
+            i.line += offset;
             i
         }));
         out.malformed |= p.malformed;
+        out.parts.push(Visited {
+            out: p.out,
+            line_offset: offset,
+        });
         offset += p.last_line - 1;
-        out.parts.push(p.table);
     }
     out
 }
 
+/// One part of a file, read.
+struct PartRead<T> {
+    out: T,
+    issues: Vec<SplitIssue>,
+    malformed: bool,
+    /// Whether the part ended inside a quoted value.
+    open_quote: bool,
+    /// The line after the part's last line end (1 + line ends in the part).
+    last_line: usize,
+}
+
 /// Up to `threads - 1` positions that may cut `b` into parts of about equal size: each right
-/// after a line feed with an even number of `"` before it (checked by [`split_bytes`]).
+/// after a line feed with an even number of `"` before it (checked by [`visit_bytes`]).
 fn cut_points(b: &[u8], threads: usize) -> Vec<usize> {
     let mut cuts = Vec::new();
     let mut quotes = 0usize;
@@ -332,58 +353,12 @@ fn cut_points(b: &[u8], threads: usize) -> Vec<usize> {
     cuts
 }
 
-/// One part of a file, split.
-struct Part {
-    table: RawTable,
-    issues: Vec<SplitIssue>,
-    malformed: bool,
-    /// Whether the part ended inside a quoted value.
-    open_quote: bool,
-    /// The line after the part's last line end (1 + line ends in the part).
-    last_line: u32,
-}
-
 /// Index of the first `,` CR or LF at or after `i` (or `t.len()`).
 fn field_end(t: &[u8], i: usize) -> usize {
     t[i..]
         .iter()
         .position(|&c| c == b',' || c == b'\r' || c == b'\n')
         .map_or(t.len(), |k| i + k)
-}
-
-fn split_part(b: &[u8], charset: Charset) -> Part {
-    let (text, malformed) = decode(b, charset);
-    let n = text.len();
-    let mut spans = Vec::with_capacity(n / 5 + 1);
-    let mut starts = Vec::with_capacity(n / 128 + 1);
-    // Values that had to be unquoted: (index in `spans`, value), appended to the text below.
-    let mut unquoted: Vec<(usize, Vec<u8>)> = Vec::new();
-    let mut sc = Scanner::new(&text);
-    loop {
-        let first = spans.len();
-        match sc.next_record(&mut spans, &mut unquoted) {
-            Some(line) => starts.push((to_u32(line), to_u32(first))),
-            None => break,
-        }
-    }
-    let (issues, open_quote, last_line) = (sc.issues, sc.open_quote, sc.line);
-    let mut text = text;
-    for (k, v) in unquoted {
-        let start = to_u32(text.len());
-        text.push_str(&String::from_utf8_lossy(&v));
-        spans[k] = (start, to_u32(text.len()));
-    }
-    Part {
-        table: RawTable {
-            text,
-            spans,
-            starts,
-        },
-        issues,
-        malformed,
-        open_quote,
-        last_line: to_u32(last_line),
-    }
 }
 
 /// Reads the records of decoded text one at a time.
@@ -398,16 +373,6 @@ struct Scanner<'t> {
 }
 
 impl<'t> Scanner<'t> {
-    fn new(text: &'t str) -> Self {
-        Scanner {
-            t: text.as_bytes(),
-            i: 0,
-            line: 1,
-            issues: Vec::new(),
-            open_quote: false,
-        }
-    }
-
     /// Reads the next record: appends the span of each field (offsets in the text; inside the
     /// quotes for a quoted value) to `spans`, and each value that is not a plain range of the
     /// text (`""` made `"`, characters after a closing quote appended) to `unquoted` with its
@@ -514,51 +479,38 @@ impl<'t> Scanner<'t> {
     }
 }
 
-/// The records of a whole file, read one at a time and not kept (for checks that only need
-/// each record once): memory for the decoded text and one record.
-pub struct RecordStream {
-    text: String,
-    /// Whether any byte was malformed (shown as U+FFFD).
-    pub malformed: bool,
+/// Where reading stands in a decoded text, and the current record's fields.
+#[derive(Debug)]
+struct Cursor {
     pos: usize,
     line: usize,
     spans: Vec<(u32, u32)>,
     unquoted: Vec<(usize, Vec<u8>)>,
     scratch: RawRecord,
     issues: Vec<SplitIssue>,
+    /// Whether the text ended inside a quoted value.
+    open_quote: bool,
 }
 
-impl RecordStream {
-    pub fn new(b: &[u8], charset: Charset) -> Self {
-        let (text, malformed) = decode(b, charset);
-        RecordStream {
-            text,
-            malformed,
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor {
             pos: 0,
             line: 1,
             spans: Vec::with_capacity(32),
             unquoted: Vec::new(),
             scratch: RawRecord::default(),
             issues: Vec::new(),
+            open_quote: false,
         }
     }
+}
 
-    /// Starts again from the first record.
-    pub fn rewind(&mut self) {
-        self.pos = 0;
-        self.line = 1;
-        self.issues.clear();
-    }
-
-    /// The syntax issues met so far.
-    pub fn issues(&self) -> &[SplitIssue] {
-        &self.issues
-    }
-
-    /// The next record: its line and fields.
-    pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
+impl Cursor {
+    /// The next record of `text`: its line and fields.
+    fn next<'a>(&'a mut self, text: &'a str) -> Option<(usize, Fields<'a>)> {
         let mut sc = Scanner {
-            t: self.text.as_bytes(),
+            t: text.as_bytes(),
             i: self.pos,
             line: self.line,
             issues: std::mem::take(&mut self.issues),
@@ -570,12 +522,13 @@ impl RecordStream {
         self.pos = sc.i;
         self.line = sc.line;
         self.issues = sc.issues;
+        self.open_quote |= sc.open_quote;
         let line = line?;
         if self.unquoted.is_empty() {
             return Some((
                 line,
                 Fields {
-                    text: &self.text,
+                    text,
                     spans: &self.spans,
                 },
             ));
@@ -588,12 +541,71 @@ impl RecordStream {
                 Some((_, v)) => self
                     .scratch
                     .push_with(|buf| buf.push_str(&String::from_utf8_lossy(v))),
-                None => self.scratch.push_with(|buf| {
-                    buf.push_str(self.text.get(a as usize..b as usize).unwrap_or(""))
-                }),
+                None => self
+                    .scratch
+                    .push_with(|buf| buf.push_str(text.get(a as usize..b as usize).unwrap_or(""))),
             }
         }
         Some((line, self.scratch.view()))
+    }
+}
+
+/// The records of one part of a file, read one at a time ([`visit_bytes`]).
+pub struct Records<'t> {
+    text: &'t str,
+    malformed: bool,
+    cursor: Cursor,
+}
+
+impl Records<'_> {
+    /// The next record: its line in the part and its fields.
+    pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
+        self.cursor.next(self.text)
+    }
+
+    /// Whether any byte of the part was malformed (shown as U+FFFD).
+    pub fn malformed(&self) -> bool {
+        self.malformed
+    }
+
+    /// The length of the part's decoded text (to size what is built from it).
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+}
+
+/// The records of a whole file, read one at a time and not kept (for checks that only need
+/// each record once): memory for the decoded text and one record.
+pub struct RecordStream {
+    text: String,
+    /// Whether any byte was malformed (shown as U+FFFD).
+    pub malformed: bool,
+    cursor: Cursor,
+}
+
+impl RecordStream {
+    pub fn new(b: &[u8], charset: Charset) -> Self {
+        let (text, malformed) = decode(b, charset);
+        RecordStream {
+            text,
+            malformed,
+            cursor: Cursor::default(),
+        }
+    }
+
+    /// Starts again from the first record.
+    pub fn rewind(&mut self) {
+        self.cursor = Cursor::default();
+    }
+
+    /// The syntax issues met so far.
+    pub fn issues(&self) -> &[SplitIssue] {
+        &self.cursor.issues
+    }
+
+    /// The next record: its line and fields.
+    pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
+        self.cursor.next(&self.text)
     }
 }
 
@@ -676,13 +688,7 @@ mod tests {
     }
 
     fn records(b: &[u8], threads: usize) -> (Vec<RawRecord>, Vec<SplitIssue>, usize) {
-        let s = split_bytes(b, Charset::Utf8, threads);
-        let n = s.parts.len();
-        (
-            s.parts.iter().flat_map(RawTable::to_records).collect(),
-            s.issues,
-            n,
-        )
+        raw_parts(b, Charset::Utf8, threads)
     }
 
     /// A file over the parallel threshold whose records hold quoted commas and line breaks of

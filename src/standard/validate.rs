@@ -1,7 +1,7 @@
 //! Reading a file (decode, split, per-field checks from the layout tables, per-kind checks)
 //! and writing one (strict writer, then our own checker on the output).
 
-use super::csvform::{self, Fields, RawRecord, RawTable};
+use super::csvform::{self, Fields, RawRecord};
 use super::encoding;
 use super::file_name::{FileKind, FileName, base_name};
 use super::finding::{Finding, FindingCode as C, Severity};
@@ -360,99 +360,194 @@ fn check_record(
     Some(layout)
 }
 
+/// How a file begins: its first record (a header row?) and the first known CSV version of its
+/// records, which sets the layout of records whose own version is not readable.
+struct Start {
+    /// The line of a header row (the first record, skipped).
+    header: Option<usize>,
+    version: Option<CsvVersion>,
+}
+
+/// Reads records from the beginning of `body` until the first known version: a 64 KiB prefix
+/// first (its last record may be cut, so it does not count unless the prefix is the whole
+/// body; every record before it is split exactly as in the whole file), then the whole body.
+fn start_of(body: &[u8], charset: csvform::Charset) -> Start {
+    let mut size = 64 << 10;
+    loop {
+        let whole = size >= body.len();
+        let mut stream = csvform::RecordStream::new(&body[..size.min(body.len())], charset);
+        let mut records = Vec::new();
+        while let Some((line, f)) = stream.next_fields() {
+            records.push((
+                line,
+                CsvVersion::parse(f.get(0)),
+                looks_like_header(f.get(0)),
+            ));
+        }
+        if !whole {
+            records.pop();
+        }
+        let header = records.first().and_then(|r| r.2.then_some(r.0));
+        let skip = usize::from(header.is_some());
+        let version = records.iter().skip(skip).find_map(|r| r.1);
+        if whole || version.is_some() {
+            return Start { header, version };
+        }
+        size = body.len();
+    }
+}
+
+/// What one part of a file gave: findings by kind (lines within the part) and typed records.
+#[derive(Default)]
+struct PartChecked {
+    header_skipped: bool,
+    encoding: Vec<Finding>,
+    /// (line, value) of every record whose CSV version is not the file's.
+    versions: Vec<(usize, String)>,
+    fields: Vec<Finding>,
+    kinds: Vec<Finding>,
+    records: Vec<ParsedRecord>,
+}
+
+fn shift(findings: &mut [Finding], by: usize) {
+    for f in findings {
+        if let Some(l) = &mut f.line {
+            *l += by;
+        }
+    }
+}
+
+/// Whether the per-kind checks of a kind look at each record alone (then they run on each part
+/// of a file as it is read; the others compare records and run on the whole file).
+fn per_record_kind_checks(kind: FileKind) -> bool {
+    matches!(kind, FileKind::Upplan | FileKind::Upjsk)
+}
+
 fn read_core(path: &str, bytes: &[u8], threads: usize, max: usize) -> ParsedFile {
     let h = match head(path, bytes, max) {
         Ok(h) => h,
         Err(too_large) => return *too_large,
     };
     let file_name = h.file_name;
+    let start = start_of(h.body, h.charset);
+    let file_layout = start
+        .version
+        .map(CsvVersion::layout)
+        .or(h.name_layout)
+        .unwrap_or(Layout::V4);
+    let kind = h.kind;
+    let plans = kind.map(plans);
+    let encoding_checks = !h.utf8;
+    // Each part: the header row skipped, then per record the encoding, the version, the fields
+    // and the typed record, and for 第6表 files the per-kind checks (in parallel when the file is
+    // read in parts).
+    let check = |index: usize, records: &mut csvform::Records<'_>| -> PartChecked {
+        let mut out = PartChecked {
+            records: Vec::with_capacity(records.text_len() / 128 + 1),
+            ..PartChecked::default()
+        };
+        let malformed = encoding_checks && records.malformed();
+        let sink = |findings: Vec<Finding>| Sink {
+            file: &file_name,
+            findings,
+        };
+        let (mut encoding, mut fields) = (sink(Vec::new()), sink(Vec::new()));
+        let mut first = index == 0;
+        while let Some((line, raw)) = records.next_fields() {
+            if std::mem::take(&mut first) && start.header == Some(line) {
+                out.header_skipped = true;
+                continue;
+            }
+            if malformed {
+                bad_encoding(&mut encoding, line, raw);
+            }
+            let v = raw.get(0);
+            let version = CsvVersion::parse(v);
+            if version.is_none() || version != start.version {
+                out.versions.push((line, v.to_string()));
+            }
+            let data = match (kind, &plans) {
+                (Some(kind), Some(plans)) => {
+                    check_record(&mut fields, plans, file_layout, line, raw)
+                        .and_then(|layout| Record::from_raw(kind, raw, layout))
+                }
+                _ => None,
+            };
+            out.records.push(ParsedRecord { line, data });
+        }
+        if let Some(kind) = kind.filter(|k| per_record_kind_checks(*k)) {
+            let mut kinds = sink(Vec::new());
+            let typed = out
+                .records
+                .iter()
+                .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)));
+            kind_checks(&mut kinds, kind, h.name.as_ref(), file_layout, typed);
+            out.kinds = kinds.findings;
+        }
+        out.encoding = encoding.findings;
+        out.fields = fields.findings;
+        out
+    };
+    let mut visit = csvform::visit_bytes(h.body, h.charset, threads, check);
+    if start.header.is_some() && !visit.parts.first().is_some_and(|p| p.out.header_skipped) {
+        // The first part held no record (blank lines only): read the file in one piece.
+        visit = csvform::visit_bytes(h.body, h.charset, 1, check);
+    }
+
     let mut sink = Sink {
         file: &file_name,
         findings: h.findings,
     };
-    let split = csvform::split_bytes(h.body, h.charset, threads);
     sink.findings
-        .extend(split_findings(&file_name, &split.issues));
-    let mut parts = split.parts;
-    if let Some(first) = parts.iter_mut().find(|p| !p.is_empty())
-        && looks_like_header(first.fields(0).get(0))
-    {
-        let line = first.line(0);
-        first.skip_first();
+        .extend(split_findings(&file_name, &visit.issues));
+    if let Some(line) = start.header {
         sink.add(C::HeaderRow, Some(line), None, &[]);
     }
-    let all = || {
-        parts
-            .iter()
-            .flat_map(|p| (0..p.len()).map(move |r| (p.line(r), p.fields(r))))
-    };
-    let count: usize = parts.iter().map(RawTable::len).sum();
+    let count: usize = visit.parts.iter().map(|p| p.out.records.len()).sum();
     if count == 0 {
         sink.add(C::NoRecords, None, None, &[]);
     }
-    if split.malformed && !h.utf8 {
-        for (line, r) in all() {
-            bad_encoding(&mut sink, line, r);
-        }
-    }
-    let mut versions = Versions::default();
-    for (line, r) in all() {
-        versions.see(&mut sink, line, r.get(0));
-    }
-    let (version, file_layout) = versions.finish(&mut sink, h.name_layout, h.kind);
-
-    // Field checks and typed records, part by part (in parallel when the file was split in
-    // parts); findings stay in line order.
-    let kind = h.kind;
-    let checked: Vec<(Vec<Finding>, Vec<ParsedRecord>)> = match kind {
-        None => parts
-            .iter()
-            .map(|p| {
-                let records = (0..p.len())
-                    .map(|r| ParsedRecord {
-                        line: p.line(r),
-                        data: None,
-                    })
-                    .collect();
-                (Vec::new(), records)
-            })
-            .collect(),
-        Some(kind) => {
-            let plans = plans(kind);
-            let check = |part: &RawTable| {
-                let mut sink = Sink {
-                    file: &file_name,
-                    findings: Vec::new(),
-                };
-                let records = (0..part.len())
-                    .map(|r| {
-                        let (line, raw) = (part.line(r), part.fields(r));
-                        let data = check_record(&mut sink, &plans, file_layout, line, raw)
-                            .and_then(|layout| Record::from_raw(kind, raw, layout));
-                        ParsedRecord { line, data }
-                    })
-                    .collect();
-                (sink.findings, records)
-            };
-            if parts.len() > 1 {
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = parts.iter().map(|p| s.spawn(|| check(p))).collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                        .collect()
-                })
-            } else {
-                parts.iter().map(check).collect()
+    let mut parts: Vec<PartChecked> = visit
+        .parts
+        .into_iter()
+        .map(|p| {
+            let (mut out, by) = (p.out, p.line_offset);
+            shift(&mut out.encoding, by);
+            shift(&mut out.fields, by);
+            shift(&mut out.kinds, by);
+            for r in &mut out.records {
+                r.line += by;
             }
-        }
-    };
-    let mut records = Vec::with_capacity(count);
-    for (findings, part) in checked {
-        sink.findings.extend(findings);
-        records.extend(part);
+            for v in &mut out.versions {
+                v.0 += by;
+            }
+            out
+        })
+        .collect();
+    for p in &mut parts {
+        sink.findings.append(&mut p.encoding);
     }
-    if let Some(kind) = kind {
+    // The versions: every record that is not of the file's first known version.
+    let mut versions = Versions {
+        version: start.version,
+    };
+    for p in &parts {
+        for (line, v) in &p.versions {
+            versions.see(&mut sink, *line, v);
+        }
+    }
+    let (version, _) = versions.finish(&mut sink, h.name_layout, kind);
+    for p in &mut parts {
+        sink.findings.append(&mut p.fields);
+    }
+    for p in &mut parts {
+        sink.findings.append(&mut p.kinds);
+    }
+    let mut records = Vec::with_capacity(count);
+    for p in parts {
+        records.extend(p.records);
+    }
+    if let Some(kind) = kind.filter(|k| !per_record_kind_checks(*k)) {
         let typed = records
             .iter()
             .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)));
@@ -1006,6 +1101,82 @@ mod tests {
         (name.to_string(), out)
     }
 
+    /// `big_upplan` with a header row, records without a version or with another version and
+    /// a malformed MS932 byte, all past the first part.
+    fn big_upplan_with_trouble() -> (String, Vec<u8>) {
+        let (name, body) = big_upplan();
+        let mut out =
+            b"CSV\x83o\x81[\x83W\x83\x87\x83\x93,\x95\xdb\x8c\xaf\x8e\xd2\x94\xd4\x8d\x86\r\n"
+                .to_vec();
+        let lines: Vec<&[u8]> = body.split_inclusive(|&b| b == b'\n').collect();
+        let n = lines.len();
+        for (i, l) in lines.into_iter().enumerate() {
+            if i == n * 2 / 3 {
+                out.extend_from_slice(&l[7..]); // no version field: the count is wrong
+                out.extend_from_slice(b",");
+                out.extend_from_slice(&l[7..]);
+            }
+            if i == n * 3 / 4 {
+                out.extend_from_slice(b"202208");
+                out.extend_from_slice(&l[6..]);
+            }
+            if i == n * 4 / 5 {
+                let mut l = l.to_vec();
+                let at = l.len() - 4;
+                l[at] = 0x85; // no character in MS932
+                out.extend_from_slice(&l);
+            }
+            out.extend_from_slice(l);
+        }
+        (name, out)
+    }
+
+    #[test]
+    fn trouble_past_the_first_part_reads_as_on_one_thread() {
+        let (name, bytes) = big_upplan_with_trouble();
+        let one = read_core(&name, &bytes, 1, MAX_FILE_BYTES);
+        let codes: Vec<_> = one.findings.iter().map(|f| f.code).collect();
+        for code in [
+            C::HeaderRow,
+            C::VersionMixed,
+            C::BadEncoding,
+            C::FieldCount,
+            C::BadDate,
+        ] {
+            assert!(codes.contains(&code), "{code:?} in {codes:?}");
+        }
+        for threads in [2, 3] {
+            let many = read_core(&name, &bytes, threads, MAX_FILE_BYTES);
+            assert_eq!(many.findings, one.findings, "{threads} threads");
+            assert_eq!(many.records, one.records, "{threads} threads");
+        }
+        assert_eq!(check_core(&name, &bytes, MAX_FILE_BYTES), one.findings);
+    }
+
+    #[test]
+    fn a_file_whose_first_known_version_comes_late_reads_as_on_one_thread() {
+        let (name, body) = big_upplan();
+        let mut out = Vec::new();
+        for (i, l) in body.split_inclusive(|&b| b == b'\n').enumerate() {
+            out.extend_from_slice(if i < 2_000 { b"999999" } else { &l[..6] });
+            out.extend_from_slice(&l[6..]);
+        }
+        assert!(out.len() > 3 << 20);
+        let start = start_of(&out, csvform::Charset::Ms932);
+        assert_eq!(start.version, Some(CsvVersion::V202407));
+        let one = read_core(&name, &out, 1, MAX_FILE_BYTES);
+        assert_eq!(
+            one.findings
+                .iter()
+                .filter(|f| f.code == C::UnknownVersion)
+                .count(),
+            2_000
+        );
+        let many = read_core(&name, &out, 2, MAX_FILE_BYTES);
+        assert_eq!(many.findings, one.findings);
+        assert_eq!(check_core(&name, &out, MAX_FILE_BYTES), one.findings);
+    }
+
     #[test]
     fn reading_on_several_threads_gives_what_one_thread_gives() {
         let (name, bytes) = big_upplan();
@@ -1013,8 +1184,12 @@ mod tests {
         assert!(one.findings.len() > 30, "{}", one.findings.len());
         for threads in [2, 3] {
             let many = read_core(&name, &bytes, threads, MAX_FILE_BYTES);
-            let parts = csvform::split_bytes(&bytes, csvform::Charset::Ms932, threads).parts;
-            assert_eq!(parts.len(), threads, "the file is really read in parts");
+            let parts = csvform::visit_bytes(&bytes, csvform::Charset::Ms932, threads, |_, _| ());
+            assert_eq!(
+                parts.parts.len(),
+                threads,
+                "the file is really read in parts"
+            );
             assert_eq!(many.findings, one.findings);
             assert_eq!(many.records, one.records);
             let checked = check_core(&name, &bytes, MAX_FILE_BYTES);

@@ -142,8 +142,9 @@ queue_export() { # JAR
     grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')"
   confirm="$(curl -s -b "$1" -H "Origin: $BASE" --data-urlencode "csrf_token=$token" \
     -d "data=plan&delete=0&month=$MONTH&all=1" "$BASE/careplan/export/confirm")"
-  sel="$(grep -o 'name="sel" value="[0-9]*"' <<<"$confirm" | sed 's/.*value="/sel=/; s/"$//' | paste -sd '&')"
-  dest="$(grep -o 'name="dest" value="[^"]*"' <<<"$confirm" | sed 's/.*value="/dest=/; s/"$//' | paste -sd '&')"
+  # Values are OFFICE:RECIPIENT and OFFICE/NUMBER:TYPE (the office choice may be 全ての事業所).
+  sel="$({ grep -o 'name="sel" value="[^"]*"' <<<"$confirm" || true; } | sed 's/.*value="/sel=/; s/"$//' | paste -sd '&')"
+  dest="$({ grep -o 'name="dest" value="[^"]*"' <<<"$confirm" || true; } | sed 's/.*value="/dest=/; s/"$//' | paste -sd '&')"
   if [ -z "$sel" ] || [ -z "$dest" ]; then
     echo "could not prepare an export (no recipients or destinations)" >&2
     return 1

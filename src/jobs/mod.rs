@@ -327,7 +327,10 @@ impl Workers {
                 let schedule = schedule.take();
                 std::thread::Builder::new()
                     .name(format!("tsunagi-worker-{n}"))
-                    .spawn(move || worker_loop(&db, &worker_name(n), lease, &stop, schedule))
+                    .spawn(move || {
+                        lower_priority();
+                        worker_loop(&db, &worker_name(n), lease, &stop, schedule)
+                    })
                     .expect("a worker thread can be started")
             })
             .collect();
@@ -344,6 +347,49 @@ impl Workers {
             let _ = h.join();
         }
     }
+}
+
+/// The nice value of worker threads: a job (an export of a whole 居宅 keeps both cores busy
+/// for seconds) yields the CPU to the screens of the same server, so that people do not wait
+/// behind background work; it still gets every cycle the screens leave. `TSUNAGI_WORKER_NICE`
+/// (0–19) sets another value; 0 runs jobs at the screens' priority.
+pub const WORKER_NICE: i32 = 10;
+
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn worker_nice() -> i32 {
+    std::env::var("TSUNAGI_WORKER_NICE")
+        .ok()
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        .map_or(WORKER_NICE, |n| n.clamp(0, 19))
+}
+
+/// Lowers the calling thread's CPU priority to [`WORKER_NICE`] or `TSUNAGI_WORKER_NICE` (never
+/// raises it). On Linux the
+/// nice value belongs to the thread (not the process, whatever POSIX says), and threads it
+/// starts inherit it, so the threads a job spreads its work on are lowered too. Elsewhere:
+/// nothing.
+pub fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let nice = worker_nice();
+        if current_nice() < nice {
+            // SAFETY: setpriority only reads its arguments; `who` 0 is the calling thread.
+            let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
+            if r != 0 {
+                log::warn!(
+                    "could not lower the worker thread's priority: {}",
+                    std::io::Error::last_os_error()
+                );
+            }
+        }
+    }
+}
+
+/// The calling thread's nice value (Linux), for tests and diagnostics.
+#[cfg(target_os = "linux")]
+pub fn current_nice() -> i32 {
+    // SAFETY: getpriority only reads its arguments; `who` 0 is the calling thread.
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
 }
 
 fn worker_loop(
@@ -370,4 +416,28 @@ fn worker_loop(
         }
     }
     log::info!("worker {worker} stopped");
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod priority_tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_thread_and_the_threads_it_starts_run_at_lower_priority_the_caller_does_not() {
+        let before = current_nice();
+        let (worker, child) = std::thread::spawn(|| {
+            lower_priority();
+            let child = std::thread::spawn(current_nice).join().unwrap();
+            (current_nice(), child)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(worker, before.max(worker_nice()));
+        assert_eq!(child, worker, "threads a job starts inherit the priority");
+        assert_eq!(
+            current_nice(),
+            before,
+            "the server's own threads keep theirs"
+        );
+    }
 }

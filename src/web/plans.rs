@@ -419,16 +419,15 @@ fn weekly_grid(entries: &[WeeklyEntry]) -> Vec<GridRow> {
         .collect()
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "plans/view.html")]
-pub struct ViewPage {
-    pub layout: Layout,
-    pub plan: CarePlan,
-    pub recipient: Recipient,
-    pub office_name: String,
-    pub office_number: String,
-    pub office_address: String,
+/// A plan as the paper 第1表 / 第2表 / 第3表 (templates/partials/plan_sheet.html, which expects
+/// it as `sh`): the print view of our own plans and of a received 計画書.
+pub struct PlanSheet {
+    pub recipient_name: String,
     pub birth: String,
+    pub address: String,
+    /// 居宅介護支援事業者・事業所名及び所在地.
+    pub care_office: String,
+    pub t1: Table1Fields,
     pub plan_date: String,
     pub document_date: String,
     pub first_plan_date: String,
@@ -439,6 +438,58 @@ pub struct ViewPage {
     pub lines: Vec<Line2View>,
     pub grid: Vec<GridRow>,
     pub weekdays: [&'static str; 7],
+    pub weekly_other: String,
+}
+
+/// Whose plan a `PlanSheet` is and who wrote it.
+pub struct SheetPerson {
+    pub name: String,
+    pub birth_date: Option<chrono::NaiveDate>,
+    pub address: String,
+    /// The 居宅: name, number, address.
+    pub care_office: (String, String, String),
+}
+
+impl PlanSheet {
+    pub fn new(
+        who: SheetPerson,
+        t1: &Table1Fields,
+        lines: &[PlanLine],
+        weekly: &[WeeklyEntry],
+        weekly_other: &str,
+    ) -> PlanSheet {
+        let (name, number, address) = who.care_office;
+        PlanSheet {
+            recipient_name: who.name,
+            birth: both_opt(&who.birth_date),
+            address: who.address,
+            care_office: format!("{name}（{number}） {address}"),
+            plan_date: both(&t1.plan_date),
+            document_date: both(&t1.document_date),
+            first_plan_date: both(&t1.first_plan_date),
+            category: category_boxes(&t1.plan_category),
+            certified_on: both_opt(&t1.certified_on),
+            cert_period: match (t1.cert_from, t1.cert_to) {
+                (Some(a), Some(b)) => format!("{} 〜 {}", both(&a), both(&b)),
+                _ => String::new(),
+            },
+            level: level_name(&t1.care_level),
+            t1: t1.clone(),
+            lines: lines_view(lines),
+            grid: weekly_grid(weekly),
+            weekdays: WEEKDAYS,
+            weekly_other: weekly_other.to_string(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plans/view.html")]
+pub struct ViewPage {
+    pub layout: Layout,
+    pub plan_id: i64,
+    pub recipient_id: i64,
+    pub sheet: PlanSheet,
     pub can_edit: bool,
 }
 
@@ -460,6 +511,22 @@ pub async fn view(
         Ok((plan, recipient, lines, weekly, author_office))
     })
     .await?;
+    let sheet = PlanSheet::new(
+        SheetPerson {
+            name: recipient.name.clone(),
+            birth_date: recipient.birth_date,
+            address: recipient.address.clone(),
+            care_office: (
+                author_office.name,
+                author_office.office_number,
+                author_office.address,
+            ),
+        },
+        &q::table1_of(&plan),
+        &lines,
+        &weekly,
+        &plan.weekly_other,
+    );
     Ok(ViewPage {
         layout: Layout::new(
             &auth,
@@ -479,26 +546,10 @@ pub async fn view(
             ],
         )
         .with_notice(notice(dq.done.as_deref())),
-        office_name: author_office.name.clone(),
-        office_number: author_office.office_number.clone(),
-        office_address: author_office.address.clone(),
-        birth: both_opt(&recipient.birth_date),
-        plan_date: both(&plan.plan_date),
-        document_date: both(&plan.document_date),
-        first_plan_date: both(&plan.first_plan_date),
-        category: category_boxes(&plan.plan_category),
-        certified_on: both_opt(&plan.certified_on),
-        cert_period: match (plan.cert_from, plan.cert_to) {
-            (Some(a), Some(b)) => format!("{} 〜 {}", both(&a), both(&b)),
-            _ => String::new(),
-        },
-        level: level_name(&plan.care_level),
-        lines: lines_view(&lines),
-        grid: weekly_grid(&weekly),
-        weekdays: WEEKDAYS,
+        plan_id: plan.id,
+        recipient_id: recipient.id,
+        sheet,
         can_edit: plan.office_id == office,
-        plan,
-        recipient,
     })
 }
 

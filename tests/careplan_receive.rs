@@ -341,15 +341,7 @@ both_backends!(
         let month = month_now().yyyymm();
         let zip = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
         // Here R0001 is known under another 被保険者番号, so the one in the file is unknown.
-        {
-            use diesel::prelude::*;
-            use tsunagi::db::schema::recipients as r;
-            let mut c = db.conn();
-            diesel::update(r::table.filter(r::code.eq("R0001")))
-                .set(r::insured_number.eq("9999999999"))
-                .execute(&mut *c)
-                .unwrap();
-        }
+        set_recipient(&db, recipient(&db, "R0001"), Some("9999999999"), None);
         let mut h = Client::new(app(state(&db)).await);
         h.login_demo("helper").await;
         upload(&mut h, &zip).await;
@@ -686,5 +678,241 @@ both_backends!(
         let none = h.get("/careplan/receive?month=199901").await;
         assert!(sets_on(&none.body).is_empty());
         assert!(none.body.contains("条件に合う送信単位はありません"));
+    }
+);
+
+/// Sets columns of a recipient row, as another office or an earlier version of the data would
+/// have left them.
+fn set_recipient(db: &TestDb, id: i64, insured: Option<&str>, birth: Option<(i32, u32, u32)>) {
+    use diesel::prelude::*;
+    use tsunagi::db::schema::recipients as r;
+    let mut c = db.conn();
+    if let Some(n) = insured {
+        diesel::update(r::table.filter(r::id.eq(id)))
+            .set(r::insured_number.eq(n))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    if let Some((y, m, d)) = birth {
+        diesel::update(r::table.filter(r::id.eq(id)))
+            .set(r::birth_date.eq(chrono::NaiveDate::from_ymd_opt(y, m, d)))
+            .execute(&mut *c)
+            .unwrap();
+    }
+}
+
+fn numbers(db: &TestDb, id: i64) -> (String, String) {
+    let mut c = db.conn();
+    let r = tsunagi::db::recipients::find_visible(
+        &mut c,
+        1,
+        common::office_id(db, "1310100001", "43"),
+        id,
+    )
+    .unwrap()
+    .unwrap();
+    (r.insurer_number, r.insured_number)
+}
+
+/// Presses 「この利用者として照合」 for (131016, 1000000101) as the set page's form does.
+async fn match_as<S, B>(c: &mut Client<S>, token: &str, set: &str, rid: i64) -> common::Resp
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let rs = rid.to_string();
+    c.post(
+        &format!("/careplan/receive/{set}/match"),
+        &[
+            ("csrf_token", token),
+            ("insurer", "131016"),
+            ("insured", "1000000101"),
+            ("recipient", rs.as_str()),
+        ],
+    )
+    .await
+}
+
+both_backends!(
+    an_unknown_recipient_is_matched_by_name_kana_and_birth_date,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let month = month_now().yyyymm();
+        let zip = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
+        // Here R0001 is still known under an old 被保険者番号, and the provider's copy lacks
+        // her 訪問介護 lines.
+        let rid = recipient(&db, "R0001");
+        set_recipient(&db, rid, Some("9999999999"), None);
+        {
+            let mut c = db.conn();
+            for l in tsunagi::db::schedules::lines_for(&mut c, rid, &month).unwrap() {
+                if l.provider_type == "11" {
+                    tsunagi::db::schedules::delete_line(&mut c, rid, l.id).unwrap();
+                }
+            }
+        }
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        upload(&mut h, &zip).await;
+        let sets = sets_on(&h.get("/careplan/receive").await.body);
+        let page = h.get(&format!("/careplan/receive/{}", sets[0])).await;
+        // The row names the person as the file does and offers R0001, with her numbers here.
+        let row = row_of(&page.body, "1000000101");
+        assert!(row.contains("受信した利用者補足情報：青木 キヨ"), "{row}");
+        assert!(row.contains("1935/04/12（昭和10年4月12日）"), "{row}");
+        assert!(
+            row.contains("<td class=\"code\">R0001</td><td>青木 キヨ</td>")
+                && row.contains("<td class=\"code\">9999999999</td>"),
+            "{row}"
+        );
+        assert_eq!(page.body.matches("この利用者として照合").count(), 1);
+        assert!(page.body.contains(
+            "data-confirm=\"R0001 青木 キヨ の保険者番号・被保険者番号を 131016・9999999999 から、受信した 131016・1000000101 に変更します。よろしいですか？\""
+        ));
+        let r = match_as(&mut h, &page.csrf(), &sets[0], rid).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(numbers(&db, rid), ("131016".into(), "1000000101".into()));
+        // Back on the set page she is registered, with what the set changes for her.
+        let page = h.get(&r.location()).await;
+        assert!(page.body.contains("利用者を照合し"), "{}", page.body);
+        let row = row_of(&page.body, "1000000101");
+        assert!(
+            row.contains("R0001") && row.contains("追加 2 行") && row.contains("name=\"sel\""),
+            "{row}"
+        );
+        assert!(!page.body.contains("この利用者として照合"));
+        // The audit log names the old and the new numbers.
+        {
+            let mut c = db.conn();
+            let (entries, _) =
+                tsunagi::db::audit::search(&mut c, 1, &Default::default(), 10, 0).unwrap();
+            assert!(
+                entries.iter().any(|(e, _)| e.action == "recipient_saved"
+                    && e.detail
+                        .contains("131016 9999999999 から 131016 1000000101 に変更")),
+                "{:?}",
+                entries.iter().map(|(e, _)| &e.detail).collect::<Vec<_>>()
+            );
+        }
+        // And the set applies to her.
+        apply_to(&mut h, &page, &sets[0], rid).await;
+        drain(&db);
+        let mut c = db.conn();
+        let lines = tsunagi::db::schedules::lines_for(&mut c, rid, &month).unwrap();
+        assert!(
+            lines.iter().any(|l| l.provider_type == "11"),
+            "the line is in"
+        );
+    }
+);
+
+both_backends!(
+    matching_refuses_what_does_not_fit,
+    |db: TestDb| async move {
+        let db = db.with_demo();
+        let month = month_now().yyyymm();
+        let zip = exported(&db, ("1310100001", "43"), DataKind::Plan, &month, 9);
+        let rid = recipient(&db, "R0001");
+        set_recipient(&db, rid, Some("9999999999"), None);
+        // The second corporation has her twin (same name, kana and birth date): never offered.
+        let twin = {
+            use diesel::prelude::*;
+            use tsunagi::db::schema::recipients as r;
+            let mut c = db.conn();
+            let id: i64 = r::table
+                .filter(r::corporation_id.eq(2))
+                .select(r::id)
+                .first(&mut *c)
+                .unwrap();
+            diesel::update(r::table.filter(r::id.eq(id)))
+                .set((
+                    r::name.eq("青木 キヨ"),
+                    r::kana.eq("あおき きよ"),
+                    r::birth_date.eq(chrono::NaiveDate::from_ymd_opt(1935, 4, 12)),
+                ))
+                .execute(&mut *c)
+                .unwrap();
+            id
+        };
+        // Another recipient the provider serves.
+        let other = {
+            let mut c = db.conn();
+            let office = common::office_id(&db, "1310100001", "11");
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+            tsunagi::db::recipients::all_of_office(&mut c, 1, office, today)
+                .unwrap()
+                .into_iter()
+                .find(|r| r.recipient.id != rid)
+                .unwrap()
+                .recipient
+        };
+        let mut h = Client::new(app(state(&db)).await);
+        h.login_demo("helper").await;
+        upload(&mut h, &zip).await;
+        let set = sets_on(&h.get("/careplan/receive").await.body)[0].clone();
+        let page = h.get(&format!("/careplan/receive/{set}")).await;
+        assert_eq!(page.body.matches("この利用者として照合").count(), 1);
+        let token = page.csrf();
+        // Someone who is not her.
+        let r = match_as(&mut h, &token, &set, other.id).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.body.contains("role=\"alert\"")
+                && r.body
+                    .contains("氏名・カナ・生年月日が一致しないため、照合できません"),
+            "{}",
+            r.body
+        );
+        // The other corporation's twin: as if it did not exist.
+        let r = match_as(&mut h, &token, &set, twin).await;
+        assert!(
+            r.body.contains("照合する利用者が見つかりません"),
+            "{}",
+            r.body
+        );
+        // Without 利用者基本情報 (通所介護's staff has ケアプラン連携 only): 403.
+        let mut t = Client::new(app(state(&db)).await);
+        t.login_demo("tsusho").await;
+        let ttoken = t.get("/careplan/receive").await.csrf();
+        let r = match_as(&mut t, &ttoken, &set, rid).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(r.body.contains("「利用者基本情報」の権限"), "{}", r.body);
+        // Her birth date here differs: no candidate, and pressing anyway is refused.
+        set_recipient(&db, rid, None, Some((1935, 4, 13)));
+        let page = h.get(&format!("/careplan/receive/{set}")).await;
+        assert!(!page.body.contains("この利用者として照合"));
+        assert!(
+            page.body.contains(
+                "氏名またはカナと生年月日が一致する利用者は、この事業所の利用者にいません"
+            )
+        );
+        let r = match_as(&mut h, &token, &set, rid).await;
+        assert!(
+            r.body.contains("一致しないため、照合できません"),
+            "{}",
+            r.body
+        );
+        // The file's numbers were given to someone else meanwhile.
+        set_recipient(&db, rid, None, Some((1935, 4, 12)));
+        set_recipient(&db, other.id, Some("1000000101"), None);
+        let r = match_as(&mut h, &token, &set, rid).await;
+        assert!(
+        r.body.contains(&format!(
+            "保険者番号 131016・被保険者番号 1000000101 はすでに利用者 {} {}に登録されているため、照合できません",
+            other.code, other.name
+        )),
+        "{}",
+        r.body
+    );
+        // Nothing of hers changed; no match was recorded.
+        assert_eq!(numbers(&db, rid), ("131016".into(), "9999999999".into()));
+        let mut c = db.conn();
+        let (entries, _) =
+            tsunagi::db::audit::search(&mut c, 1, &Default::default(), 50, 0).unwrap();
+        assert!(!entries.iter().any(|(e, _)| e.detail.contains("照合")));
     }
 );

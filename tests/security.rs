@@ -790,6 +790,15 @@ both_backends!(
                     &[("sel", &rs)],
                     want,
                 ),
+                post(
+                    format!("/careplan/receive/{ts}/match"),
+                    &[
+                        ("insurer", "131016"),
+                        ("insured", &number),
+                        ("recipient", &rs),
+                    ],
+                    want,
+                ),
                 // Export from the 居宅 (the office is a hidden field of the forms).
                 get(format!("/careplan/export?office={office43}"), FORBIDDEN),
                 post(

@@ -354,6 +354,44 @@ pub fn find_by_numbers(
         .optional()?)
 }
 
+/// The corporation's recipients born on this day (every office's: the caller checks which the
+/// office may see).
+pub fn born_on(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    birth_date: NaiveDate,
+) -> DbResult<Vec<Recipient>> {
+    Ok(recipients::table
+        .filter(recipients::corporation_id.eq(corporation_id))
+        .filter(recipients::birth_date.eq(birth_date))
+        .order(recipients::code)
+        .select(Recipient::as_select())
+        .load(conn)?)
+}
+
+/// Gives a recipient other 保険者番号 / 保険者名 / 被保険者番号.
+pub fn set_numbers(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    id: i64,
+    insurer: &str,
+    insurer_name: &str,
+    insured: &str,
+) -> DbResult<usize> {
+    Ok(diesel::update(
+        recipients::table
+            .filter(recipients::id.eq(id))
+            .filter(recipients::corporation_id.eq(corporation_id)),
+    )
+    .set((
+        recipients::insurer_number.eq(insurer),
+        recipients::insurer_name.eq(insurer_name),
+        recipients::insured_number.eq(insured),
+        recipients::updated_at.eq(now()),
+    ))
+    .execute(conn)?)
+}
+
 /// The certifications of many recipients (newest first per recipient).
 pub fn certifications_of_many(
     conn: &mut DbConnection,

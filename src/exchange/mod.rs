@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod apply_careplan;
 pub mod export;
+pub mod matching;
 pub mod preview;
 pub mod receive;
 pub mod unpack;

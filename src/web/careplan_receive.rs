@@ -7,11 +7,12 @@ use crate::auth::{Auth, CsrfForm, Menu};
 use crate::db::imports as q;
 use crate::exchange::apply::{self, LineStatus, Side};
 use crate::exchange::apply_careplan::{self, CareplanSet};
+use crate::exchange::matching::{self, Person};
 use crate::jobs::import_apply;
 use crate::web::careplan_export::Choice;
 use crate::web::careplan_import::{month_wareki, timestamp_label};
 use crate::web::{AppError, AppResult, Layout, blocking, see_other};
-use actix_web::{HttpResponse, web};
+use actix_web::{Either, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
@@ -208,6 +209,21 @@ pub struct LineView {
     pub days: Vec<DayView>,
 }
 
+/// One of our recipients who may be an unknown recipient of the set (照合).
+pub struct CandidateView {
+    /// The id of the form that matches this candidate with the row's numbers.
+    pub form_id: String,
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kana: String,
+    pub birth: String,
+    pub insurer: String,
+    pub insured: String,
+    /// The question asked before matching.
+    pub confirm: String,
+}
+
 pub struct RecipientView {
     /// A 第6表 row (its received lines can be printed).
     pub printable: bool,
@@ -225,14 +241,22 @@ pub struct RecipientView {
     pub warnings: Vec<String>,
     pub summary: String,
     pub lines: Vec<LineView>,
+    /// Unknown here: who the set's 利用者補足情報 says the person is.
+    pub person: String,
+    /// Unknown here: our recipients who may be that person.
+    pub candidates: Vec<CandidateView>,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "careplan/receive_set.html")]
 pub struct SetPage {
     pub layout: Layout,
-    /// May register recipients (利用者基本情報).
+    /// Why the last request was refused.
+    pub error: Option<String>,
+    /// May register recipients from the 補足情報 (利用者基本情報, 第6表 sets).
     pub can_register: bool,
+    /// May match unknown recipients with ours (利用者基本情報).
+    pub can_match: bool,
     pub timestamp: String,
     pub exported_at: String,
     pub sender: String,
@@ -309,9 +333,56 @@ fn sheet_rows(set: &apply::ReceivedSet) -> Vec<RecipientView> {
                             .collect(),
                     })
                     .collect(),
+                person: String::new(),
+                candidates: Vec::new(),
             }
         })
         .collect()
+}
+
+/// For each row of a recipient we do not know: who the set's 利用者補足情報 says the person is,
+/// and our recipients who may be that person (照合).
+fn add_candidates(
+    conn: &mut crate::db::DbConnection,
+    office: &crate::db::offices::Office,
+    ts: &str,
+    rows: &mut [RecipientView],
+) -> AppResult<()> {
+    if !rows.iter().any(|r| r.unknown) {
+        return Ok(());
+    }
+    let supplements = matching::supplements(conn, office, ts)?;
+    for (i, row) in rows.iter_mut().enumerate().filter(|(_, r)| r.unknown) {
+        let Some(s) = supplements.get(&(row.insurer.clone(), row.insured.clone())) else {
+            row.person = "この送信単位に、この利用者の利用者補足情報はありません。".into();
+            continue;
+        };
+        let person = Person::of(s);
+        row.person = format!(
+            "{}（{}） 生年月日 {}",
+            person.name,
+            person.kana,
+            crate::web::dates::both_opt(&person.birth_date)
+        );
+        row.candidates = matching::candidates(conn, office, &person)?
+            .into_iter()
+            .map(|c| CandidateView {
+                form_id: format!("match-{i}-{}", c.id),
+                confirm: format!(
+                    "{} {} の保険者番号・被保険者番号を {}・{} から、受信した {}・{} に変更します。よろしいですか？",
+                    c.code, c.name, c.insurer_number, c.insured_number, row.insurer, row.insured
+                ),
+                id: c.id,
+                birth: crate::web::dates::both_opt(&c.birth_date),
+                code: c.code,
+                name: c.name,
+                kana: c.kana,
+                insurer: c.insurer_number,
+                insured: c.insured_number,
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 /// A set page's header and rows, for either kind of set.
@@ -373,12 +444,33 @@ pub async fn show(
     auth.require(Menu::CarePlanExchange)?;
     let ts = path.into_inner();
     valid_timestamp(&ts)?;
+    set_page(&auth, &state, ts, &query.done, None).await
+}
+
+/// The page of a set, with a notice (`done`) or the reason the last request was refused.
+async fn set_page(
+    auth: &Auth,
+    state: &web::Data<AppState>,
+    ts: String,
+    done: &str,
+    error: Option<String>,
+) -> AppResult<SetPage> {
     let office = auth.office.clone();
     let t = ts.clone();
-    let loaded = blocking(&state, move |conn| load_view(conn, &office, &t)).await?;
+    let can_match = auth.can(Menu::Recipients);
+    let loaded = blocking(state, move |conn| {
+        let mut loaded = load_view(conn, &office, &t)?;
+        if can_match {
+            add_candidates(conn, &office, &t, &mut loaded.rows)?;
+        }
+        Ok(loaded)
+    })
+    .await?;
     Ok(SetPage {
-        layout: set_layout(&auth, &query.done),
-        can_register: auth.can(Menu::Recipients) && !loaded.careplan,
+        layout: set_layout(auth, done),
+        error,
+        can_register: can_match && !loaded.careplan,
+        can_match,
         exported_at: timestamp_label(&ts),
         timestamp: ts,
         sender: loaded.sender,
@@ -543,6 +635,63 @@ pub async fn register(
     Ok(see_other(&format!(
         "/careplan/receive/{ts}?done=registered"
     )))
+}
+
+#[derive(Deserialize)]
+pub struct MatchForm {
+    #[serde(default)]
+    insurer: String,
+    #[serde(default)]
+    insured: String,
+    #[serde(default)]
+    recipient: String,
+}
+
+/// この利用者として照合: one of our recipients is the person the set names by other numbers; it
+/// takes the file's numbers (exchange::matching). A refusal shows the set page again with why.
+pub async fn match_recipient(
+    auth: Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: CsrfForm<MatchForm>,
+) -> AppResult<Either<HttpResponse, SetPage>> {
+    auth.require(Menu::CarePlanExchange)?;
+    auth.require(Menu::Recipients)?;
+    let ts = path.into_inner();
+    valid_timestamp(&ts)?;
+    let form = form.0;
+    let Ok(recipient) = form.recipient.parse::<i64>() else {
+        return Err(AppError::BadRequest(
+            "照合する利用者が選択されていません。".into(),
+        ));
+    };
+    let office = auth.office.clone();
+    let actor = auth.actor();
+    let t = ts.clone();
+    let result = blocking(&state, move |conn| {
+        match matching::match_recipient(
+            conn,
+            &office,
+            &actor,
+            &t,
+            &form.insurer,
+            &form.insured,
+            recipient,
+        ) {
+            Ok(_) => Ok(Ok(())),
+            Err(AppError::BadRequest(why)) => Ok(Err(why)),
+            Err(e) => Err(e),
+        }
+    })
+    .await?;
+    match result {
+        Ok(()) => Ok(Either::Left(see_other(&format!(
+            "/careplan/receive/{ts}?done=matched"
+        )))),
+        Err(why) => Ok(Either::Right(
+            set_page(&auth, &state, ts, "", Some(why)).await?,
+        )),
+    }
 }
 
 pub struct PrintLine {
@@ -717,6 +866,8 @@ fn careplan_rows(set: &CareplanSet) -> Vec<RecipientView> {
             changed: c.changed(),
             blocked: c.blocked.clone().unwrap_or_default(),
             warnings: Vec::new(),
+            person: String::new(),
+            candidates: Vec::new(),
             summary: match c.status {
                 "新規" => "この計画作成日の計画書を新しく登録します".into(),
                 "変更あり" => {
@@ -743,8 +894,15 @@ fn set_layout(auth: &Auth, done: &str) -> Layout {
             ("取込内容の確認", None),
         ],
     )
-    .with_notice((done == "registered").then(|| {
-        "利用者を登録しました。負担割合は1割で登録しています。利用者基本情報の画面で確認してください。"
-            .to_string()
-    }))
+    .with_notice(match done {
+        "registered" => Some(
+            "利用者を登録しました。負担割合は1割で登録しています。利用者基本情報の画面で確認してください。"
+                .to_string(),
+        ),
+        "matched" => Some(
+            "利用者を照合し、保険者番号・被保険者番号を受信した内容に変更しました。保険者が変わった場合は、利用者基本情報の画面で保険者名と認定情報を確認してください。"
+                .to_string(),
+        ),
+        _ => None,
+    })
 }

@@ -191,6 +191,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(careplan_receive::register),
         )
         .route(
+            "/careplan/receive/{timestamp}/match",
+            web::post().to(careplan_receive::match_recipient),
+        )
+        .route(
             "/careplan/receive/{timestamp}/list.csv",
             web::get().to(careplan_receive::spreadsheet),
         )

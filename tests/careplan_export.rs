@@ -139,14 +139,7 @@ where
     }
     let confirm = k.post("/careplan/export/confirm", &form).await;
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
-    let dests: Vec<String> = confirm
-        .body
-        .match_indices("name=\"dest\" value=\"")
-        .map(|(i, m)| {
-            let rest = &confirm.body[i + m.len()..];
-            rest[..rest.find('"').unwrap()].to_string()
-        })
-        .collect();
+    let dests = common::values_of(&confirm.body, "dest");
     for d in &dests {
         form.push(("dest", d));
     }

@@ -916,3 +916,76 @@ both_backends!(
         assert!(!entries.iter().any(|(e, _)| e.detail.contains("照合")));
     }
 );
+
+both_backends!(a_received_care_plan_prints, |db: TestDb| async move {
+    let db = db.with_demo();
+    let month = month_now().yyyymm();
+    // R0001's plan has a policy of its own, to find on the printed page.
+    let rid = recipient(&db, "R0001");
+    {
+        use diesel::prelude::*;
+        use tsunagi::db::schema::care_plans as p;
+        let mut c = db.conn();
+        diesel::update(p::table.filter(p::recipient_id.eq(rid)))
+            .set(p::policy.eq("受信印刷の確認用：夜間の見守りを続けます"))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    let zip = exported(&db, ("1310100001", "43"), DataKind::Careplan, &month, 9);
+    let mut h = Client::new(app(state(&db)).await);
+    h.login_demo("helper").await;
+    upload(&mut h, &zip).await;
+    let set = sets_on(&h.get("/careplan/receive").await.body)[0].clone();
+    let page = h.get(&format!("/careplan/receive/{set}")).await;
+    // 印刷 per recipient and 一括印刷 of the ticked ones.
+    assert!(
+        page.body.contains(&format!(
+            "href=\"/careplan/receive/{set}/print/1000000101\""
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!(
+        "href=\"/careplan/receive/{set}/print\" target=\"_blank\" data-print-selected"
+    )));
+    assert!(page.body.contains("選択した利用者の計画書を"));
+    let one = h
+        .get(&format!("/careplan/receive/{set}/print/1000000101"))
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    assert_eq!(one.body.matches("class=\"print-sheet\"").count(), 1);
+    for text in [
+        "居宅サービス計画書（1）",
+        "居宅サービス計画書（2）",
+        "週間サービス計画表",
+        "青木 キヨ 殿",
+        "1935/04/12（昭和10年4月12日）",
+        "受信印刷の確認用：夜間の見守りを続けます",
+        "身の回りのことを続けながら、安全に暮らしたい",
+        "福祉用具貸与（必要に応じて）",
+        "つなぎ居宅介護支援事業所（1310100001）",
+        "被保険者番号 1000000101",
+    ] {
+        assert!(one.body.contains(text), "{text}: {}", one.body);
+    }
+    // Two ticked recipients: two plans, a page each.
+    let ids = common::values_of(&page.body, "sel");
+    assert!(ids.len() >= 2, "{ids:?}");
+    let two = h
+        .get(&format!(
+            "/careplan/receive/{set}/print?sel={}&sel={}",
+            ids[0], ids[1]
+        ))
+        .await;
+    assert_eq!(two.status, StatusCode::OK);
+    assert_eq!(two.body.matches("class=\"print-sheet\"").count(), 2);
+    assert!(two.body.contains("2 件（1件ずつ改ページして印刷されます）"));
+    // None ticked: every plan of the set.
+    let all = h.get(&format!("/careplan/receive/{set}/print")).await;
+    assert_eq!(all.body.matches("class=\"print-sheet\"").count(), ids.len());
+    // Someone not in the set: 404.
+    let none = h
+        .get(&format!("/careplan/receive/{set}/print/0000000000"))
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+});

@@ -41,6 +41,18 @@ impl PlanChange {
     pub fn changed(&self) -> bool {
         matches!(self.status, "新規" | "変更あり" | "削除")
     }
+
+    /// The plan as received, for the printable 計画書: 第1表, 第2表 lines, 第3表 entries and
+    /// 週単位以外のサービス (None for a delete or a plan without its 第1表).
+    pub fn received(&self) -> Option<(&Table1Fields, &[PlanLine], &[WeeklyEntry], &str)> {
+        let t1 = self.incoming.table1.as_ref()?;
+        Some((
+            t1,
+            &self.incoming.lines,
+            &self.incoming.weekly,
+            &self.incoming.other,
+        ))
+    }
 }
 
 pub struct CareplanSet {

@@ -225,7 +225,7 @@ pub struct CandidateView {
 }
 
 pub struct RecipientView {
-    /// A 第6表 row (its received lines can be printed).
+    /// The received form of this row can be printed (第6表, or a 計画書 with its 第1表).
     pub printable: bool,
     pub id: i64,
     /// Not registered here: may be registered from the set's 利用者補足情報.
@@ -262,8 +262,10 @@ pub struct SetPage {
     pub sender: String,
     pub side_label: &'static str,
     pub rows: Vec<RecipientView>,
-    /// The set's received 第6表 can be printed (一括印刷).
+    /// The set's received forms can be printed (一括印刷).
     pub printable: bool,
+    /// What 一括印刷 prints (第6表 / 計画書).
+    pub print_label: &'static str,
 }
 
 /// The rows of a 第6表 set's page.
@@ -476,6 +478,11 @@ async fn set_page(
         sender: loaded.sender,
         side_label: loaded.side_label,
         printable: loaded.rows.iter().any(|r| r.printable),
+        print_label: if loaded.careplan {
+            "計画書"
+        } else {
+            "第6表"
+        },
         rows: loaded.rows,
     })
 }
@@ -763,72 +770,206 @@ fn print_sheet(c: &apply::RecipientChange) -> PrintSheet {
     }
 }
 
+/// Which recipients of a set to print.
+enum Pick {
+    /// One person, by 被保険者番号 (a row's 印刷).
+    Insured(String),
+    /// The ticked recipients (registered recipients' ids), or everyone when none is ticked
+    /// (一括印刷).
+    Ids(Vec<i64>),
+}
+
+impl Pick {
+    fn takes(&self, recipient: Option<&crate::db::recipients::Recipient>, insured: &str) -> bool {
+        match self {
+            Pick::Insured(i) => i == insured,
+            Pick::Ids(ids) => ids.is_empty() || recipient.is_some_and(|r| ids.contains(&r.id)),
+        }
+    }
+}
+
+/// A received 計画書 of one recipient, as the paper forms.
+pub struct PlanPrint {
+    pub insurer: String,
+    pub insured: String,
+    pub sheet: crate::web::plans::PlanSheet,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "careplan/receive_plan_print.html")]
+pub struct PlanPrintPage {
+    pub layout: Layout,
+    pub sender: String,
+    pub exported_at: String,
+    /// One per plan (each starts a new page when printed).
+    pub plans: Vec<PlanPrint>,
+}
+
+/// The received 計画書 of a set that `pick` chooses, with whose it is from the set's 利用者補足情報
+/// (else from our recipient) and the sending 居宅 from our offices and 他社情報.
+fn plan_prints(
+    conn: &mut crate::db::DbConnection,
+    office: &crate::db::offices::Office,
+    set: &CareplanSet,
+    pick: &Pick,
+) -> AppResult<Vec<PlanPrint>> {
+    use crate::web::plans::{PlanSheet, SheetPerson};
+    let supplements = matching::supplements(conn, office, &set.timestamp)?;
+    let directory = crate::db::partners::Directory::load(conn, office.corporation_id)?;
+    let care_office = match (
+        directory.own(&set.sender, &set.sender_type),
+        directory.partner(&set.sender, &set.sender_type),
+    ) {
+        (Some(o), _) => (o.name.clone(), o.office_number.clone(), o.address.clone()),
+        (None, Some(p)) => (p.name.clone(), p.office_number.clone(), p.address.clone()),
+        (None, None) => (
+            "（他社情報に未登録）".to_string(),
+            set.sender.clone(),
+            String::new(),
+        ),
+    };
+    let mut out = Vec::new();
+    for c in &set.changes {
+        let Some((t1, lines, weekly, other)) = c.received() else {
+            continue;
+        };
+        if !pick.takes(c.recipient.as_ref(), &c.insured) {
+            continue;
+        }
+        let s = supplements.get(&(c.insurer.clone(), c.insured.clone()));
+        let r = c.recipient.as_ref();
+        let name = s.map(|s| s.name.clone()).filter(|n| !n.is_empty());
+        let address = s
+            .map(|s| format!("{}{}", s.address1, s.address2))
+            .filter(|a| !a.is_empty());
+        let who = SheetPerson {
+            name: name
+                .or_else(|| r.map(|r| r.name.clone()))
+                .unwrap_or_else(|| "（未登録の利用者）".into()),
+            birth_date: s
+                .and_then(|s| s.birth_date)
+                .or_else(|| r.and_then(|r| r.birth_date)),
+            address: address
+                .or_else(|| r.map(|r| r.address.clone()))
+                .unwrap_or_default(),
+            care_office: care_office.clone(),
+        };
+        out.push(PlanPrint {
+            insurer: c.insurer.clone(),
+            insured: c.insured.clone(),
+            sheet: PlanSheet::new(who, t1, lines, weekly, other),
+        });
+    }
+    Ok(out)
+}
+
+/// What a received set prints as: its 第6表 (a provider's 利用票, a 居宅's 実績票) or its 計画書.
+enum Printed {
+    Table6 {
+        sender: String,
+        side_label: &'static str,
+        sheets: Vec<PrintSheet>,
+    },
+    Plans {
+        sender: String,
+        plans: Vec<PlanPrint>,
+    },
+}
+
 /// The print page of a received set's recipients chosen by `pick` (in the set's order).
 async fn print_page(
     auth: &Auth,
     state: &web::Data<AppState>,
     ts: String,
-    pick: impl Fn(&apply::RecipientChange) -> bool,
-) -> AppResult<PrintPage> {
+    pick: Pick,
+) -> AppResult<Either<PrintPage, PlanPrintPage>> {
     auth.require(Menu::CarePlanExchange)?;
-    if ts.len() != 14 || !ts.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::NotFound);
-    }
+    valid_timestamp(&ts)?;
     let office = auth.office.clone();
     let t = ts.clone();
-    let set = blocking(state, move |conn| apply::compare(conn, &office, &t)).await?;
-    let sheets: Vec<PrintSheet> = set
-        .changes
-        .iter()
-        .filter(|c| pick(c))
-        .map(print_sheet)
-        .collect();
-    if sheets.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    Ok(PrintPage {
-        layout: Layout::new(
+    let printed = blocking(state, move |conn| {
+        if apply_careplan::is_careplan_set(conn, &office, &t)? {
+            let set = apply_careplan::compare(conn, &office, &t)?;
+            return Ok(Printed::Plans {
+                sender: format!("{} {}", set.sender, set.sender_type),
+                plans: plan_prints(conn, &office, &set, &pick)?,
+            });
+        }
+        let set = apply::compare(conn, &office, &t)?;
+        Ok(Printed::Table6 {
+            sender: format!("{} {}", set.sender, set.sender_type),
+            side_label: set.side.label(),
+            sheets: set
+                .changes
+                .iter()
+                .filter(|c| pick.takes(c.recipient.as_ref(), &c.insured))
+                .map(print_sheet)
+                .collect(),
+        })
+    })
+    .await?;
+    let layout = |title: &str, crumb: &str| {
+        Layout::new(
             auth,
             Some(Menu::CarePlanExchange),
-            "受信した第6表（サービス利用票）",
+            title,
             &[
                 ("ケアプラン連携", None),
                 ("印刷・取込", Some("/careplan/receive")),
-                ("受信した第6表", None),
+                (crumb, None),
             ],
-        ),
-        sender: format!("{} {}", set.sender, set.sender_type),
-        exported_at: timestamp_label(&ts),
-        side_label: set.side.label(),
-        sheets,
+        )
+    };
+    let nothing = match &printed {
+        Printed::Table6 { sheets, .. } => sheets.is_empty(),
+        Printed::Plans { plans, .. } => plans.is_empty(),
+    };
+    if nothing {
+        return Err(AppError::NotFound);
+    }
+    Ok(match printed {
+        Printed::Table6 {
+            sender,
+            side_label,
+            sheets,
+        } => Either::Left(PrintPage {
+            layout: layout("受信した第6表（サービス利用票）", "受信した第6表"),
+            sender,
+            exported_at: timestamp_label(&ts),
+            side_label,
+            sheets,
+        }),
+        Printed::Plans { sender, plans } => Either::Right(PlanPrintPage {
+            layout: layout("受信した居宅サービス計画書", "受信した計画書"),
+            sender,
+            exported_at: timestamp_label(&ts),
+            plans,
+        }),
     })
 }
 
-/// 印刷: the received 第6表 of one recipient (as received, before importing), printable.
+/// 印刷: the received 第6表 or 計画書 of one recipient (as received, before importing), printable.
 pub async fn print(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-) -> AppResult<PrintPage> {
+) -> AppResult<Either<PrintPage, PlanPrintPage>> {
     let (ts, insured) = path.into_inner();
-    print_page(&auth, &state, ts, |c| c.insured == insured).await
+    print_page(&auth, &state, ts, Pick::Insured(insured)).await
 }
 
-/// 一括印刷: the received 第6表 of the ticked recipients (`sel`, registered recipients' ids),
-/// or of every recipient of the set when none is ticked, one page each.
+/// 一括印刷: the received 第6表 or 計画書 of the ticked recipients (`sel`, registered recipients'
+/// ids), or of every recipient of the set when none is ticked, one page each.
 pub async fn print_all(
     auth: Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
     req: actix_web::HttpRequest,
-) -> AppResult<PrintPage> {
+) -> AppResult<Either<PrintPage, PlanPrintPage>> {
     let ids: Vec<i64> = serde_html_form::from_str::<SelQuery>(req.query_string())
         .map(|q| q.sel)
         .unwrap_or_default();
-    print_page(&auth, &state, path.into_inner(), |c| {
-        ids.is_empty() || c.recipient.as_ref().is_some_and(|r| ids.contains(&r.id))
-    })
-    .await
+    print_page(&auth, &state, path.into_inner(), Pick::Ids(ids)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -842,7 +983,7 @@ fn careplan_rows(set: &CareplanSet) -> Vec<RecipientView> {
     set.changes
         .iter()
         .map(|c| RecipientView {
-            printable: false,
+            printable: c.received().is_some(),
             unknown: c.recipient.is_none(),
             id: c.recipient.as_ref().map(|r| r.id).unwrap_or(0),
             code: c

@@ -163,6 +163,14 @@ pub fn extract_value(body: &str, marker: &str) -> Option<String> {
     Some(body[start..end].to_string())
 }
 
+/// Every value of the inputs named `name` on a page, in order.
+pub fn values_of(body: &str, name: &str) -> Vec<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    body.match_indices(&marker)
+        .filter_map(|(i, _)| extract_value(&body[i..], &marker))
+        .collect()
+}
+
 /// A browser-like client: keeps cookies, sends forms.
 pub struct Client<S> {
     pub app: S,

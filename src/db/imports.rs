@@ -199,7 +199,7 @@ pub fn received_at() -> NaiveDateTime {
 // ---- applied sets ------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = ih)]
+#[diesel(table_name = ih, treat_none_as_null = true)]
 pub struct NewImport {
     pub corporation_id: i64,
     pub office_id: i64,
@@ -219,27 +219,48 @@ pub fn record_applied(conn: &mut DbConnection, row: &NewImport) -> DbResult<()> 
     Ok(())
 }
 
-/// The newest set applied for this recipient, month and sender that is newer than `timestamp`.
-pub fn applied_after(
+/// Records many applied recipient-months, `chunk` rows (at most 500) per statement.
+pub fn record_applied_many(
+    conn: &mut DbConnection,
+    rows: &[NewImport],
+    chunk: usize,
+) -> DbResult<()> {
+    super::dialect::insert_rows!(conn, ih::table, rows, chunk.min(500))?;
+    Ok(())
+}
+
+/// The sets applied from `sender` that are newer than `timestamp`, for many recipients: per
+/// (recipient, month) the newest one's timestamp, `chunk` recipients per query.
+pub fn applied_after_many(
     conn: &mut DbConnection,
     corporation_id: i64,
     office_id: i64,
-    recipient_id: i64,
-    month: &str,
+    recipient_ids: &[i64],
     sender: &str,
     timestamp: &str,
-) -> DbResult<Option<String>> {
-    Ok(ih::table
-        .filter(ih::corporation_id.eq(corporation_id))
-        .filter(ih::office_id.eq(office_id))
-        .filter(ih::recipient_id.eq(recipient_id))
-        .filter(ih::month.eq(month))
-        .filter(ih::sender_number.eq(sender))
-        .filter(ih::file_timestamp.gt(timestamp))
-        .order(ih::file_timestamp.desc())
-        .select(ih::file_timestamp)
-        .first(conn)
-        .optional()?)
+    chunk: usize,
+) -> DbResult<Vec<(i64, String, String)>> {
+    let mut out = Vec::new();
+    for ids in recipient_ids.chunks(chunk.max(1)) {
+        let rows: Vec<(i64, String, Option<String>)> = ih::table
+            .filter(ih::corporation_id.eq(corporation_id))
+            .filter(ih::office_id.eq(office_id))
+            .filter(ih::recipient_id.eq_any(ids.to_vec()))
+            .filter(ih::sender_number.eq(sender))
+            .filter(ih::file_timestamp.gt(timestamp))
+            .group_by((ih::recipient_id, ih::month))
+            .select((
+                ih::recipient_id,
+                ih::month,
+                diesel::dsl::max(ih::file_timestamp),
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .filter_map(|(r, m, t)| t.map(|t| (r, m, t))),
+        );
+    }
+    Ok(out)
 }
 
 /// How many recipient-months have been applied from sets of the office (for tests and the list).

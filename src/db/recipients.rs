@@ -392,13 +392,57 @@ pub fn set_numbers(
     .execute(conn)?)
 }
 
+/// The corporation's recipients with these (保険者番号, 被保険者番号) pairs, `chunk` pairs per
+/// query (in no particular order; the pairs are unique per corporation).
+pub fn find_many_by_numbers(
+    conn: &mut DbConnection,
+    corporation_id: i64,
+    numbers: &[(String, String)],
+    chunk: usize,
+) -> DbResult<Vec<Recipient>> {
+    let mut out = Vec::new();
+    for pairs in numbers.chunks(chunk.max(1)) {
+        let wanted: std::collections::HashSet<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let mut insurers: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+        insurers.sort();
+        insurers.dedup();
+        let rows: Vec<Recipient> = recipients::table
+            .filter(recipients::corporation_id.eq(corporation_id))
+            .filter(recipients::insurer_number.eq_any(insurers))
+            .filter(
+                recipients::insured_number
+                    .eq_any(pairs.iter().map(|p| p.1.clone()).collect::<Vec<_>>()),
+            )
+            .select(Recipient::as_select())
+            .load(conn)?;
+        out.extend(
+            rows.into_iter().filter(|r| {
+                wanted.contains(&(r.insurer_number.as_str(), r.insured_number.as_str()))
+            }),
+        );
+    }
+    Ok(out)
+}
+
 /// The certifications of many recipients (newest first per recipient).
 pub fn certifications_of_many(
     conn: &mut DbConnection,
     recipient_ids: &[i64],
 ) -> DbResult<Vec<Certification>> {
+    certifications_of_many_in(conn, recipient_ids, super::IN_LIST_MAX)
+}
+
+/// [`certifications_of_many`] with `chunk` ids per query.
+pub fn certifications_of_many_in(
+    conn: &mut DbConnection,
+    recipient_ids: &[i64],
+    chunk: usize,
+) -> DbResult<Vec<Certification>> {
     let mut out = Vec::new();
-    for chunk in recipient_ids.chunks(super::IN_LIST_MAX) {
+    for chunk in recipient_ids.chunks(chunk.max(1)) {
         out.extend(
             certifications::table
                 .filter(certifications::recipient_id.eq_any(chunk.to_vec()))

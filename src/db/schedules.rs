@@ -42,7 +42,7 @@ impl ScheduleLine {
 
 /// What a new line carries (everything the 第6表 record needs besides the day and count).
 #[derive(Debug, Clone, Default, Insertable)]
-#[diesel(table_name = sl)]
+#[diesel(table_name = sl, treat_none_as_null = true)]
 pub struct LineFields {
     pub provider_number: String,
     pub provider_type: String,
@@ -62,8 +62,23 @@ pub struct LineFields {
     pub short_stay_days: Option<i32>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
-#[diesel(table_name = sd)]
+/// A new line with its place (multi-row inserts: [`add_lines`]).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = sl)]
+pub struct NewLine {
+    pub corporation_id: i64,
+    pub recipient_id: i64,
+    pub month: String,
+    pub position: i32,
+    #[diesel(embed)]
+    pub fields: LineFields,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// A day of a line: also the row written back by [`replace_days`].
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
+#[diesel(table_name = sd, treat_none_as_null = true)]
 pub struct ScheduleDay {
     pub line_id: i64,
     pub day: i32,
@@ -72,6 +87,10 @@ pub struct ScheduleDay {
     pub actual_start: Option<String>,
     pub actual_end: Option<String>,
 }
+
+/// Rows per multi-row INSERT: × columns stays well under SQLite's 32,766 bind parameters.
+const LINES_PER_INSERT: usize = 1_000;
+const DAYS_PER_INSERT: usize = 4_000;
 
 pub fn lines_for(
     conn: &mut DbConnection,
@@ -92,8 +111,18 @@ pub fn lines_for_many(
     recipient_ids: &[i64],
     month: &str,
 ) -> DbResult<Vec<ScheduleLine>> {
+    lines_for_many_in(conn, recipient_ids, month, super::IN_LIST_MAX)
+}
+
+/// [`lines_for_many`] with `chunk` ids per query.
+pub fn lines_for_many_in(
+    conn: &mut DbConnection,
+    recipient_ids: &[i64],
+    month: &str,
+    chunk: usize,
+) -> DbResult<Vec<ScheduleLine>> {
     let mut out = Vec::new();
-    for chunk in recipient_ids.chunks(super::IN_LIST_MAX) {
+    for chunk in recipient_ids.chunks(chunk.max(1)) {
         out.extend(
             sl::table
                 .filter(sl::recipient_id.eq_any(chunk.to_vec()))
@@ -107,8 +136,17 @@ pub fn lines_for_many(
 }
 
 pub fn days_for(conn: &mut DbConnection, line_ids: &[i64]) -> DbResult<Vec<ScheduleDay>> {
+    days_for_in(conn, line_ids, super::IN_LIST_MAX)
+}
+
+/// [`days_for`] with `chunk` ids per query.
+pub fn days_for_in(
+    conn: &mut DbConnection,
+    line_ids: &[i64],
+    chunk: usize,
+) -> DbResult<Vec<ScheduleDay>> {
     let mut out = Vec::new();
-    for chunk in line_ids.chunks(super::IN_LIST_MAX) {
+    for chunk in line_ids.chunks(chunk.max(1)) {
         out.extend(
             sd::table
                 .filter(sd::line_id.eq_any(chunk.to_vec()))
@@ -156,6 +194,80 @@ pub fn delete_line(conn: &mut DbConnection, recipient_id: i64, line_id: i64) -> 
     .execute(conn)?)
 }
 
+/// What a day's row becomes when a line's counts are set ([`day_writes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayWrite {
+    /// Nothing changes (no row, or the row already holds these counts).
+    Keep,
+    /// The row goes: both counts are 0.
+    Delete,
+    /// The row's counts become (plan, actual); its actual times stay.
+    Update(i32, i32),
+    /// A new row with (plan, actual).
+    Insert(i32, i32),
+}
+
+/// The rule of [`set_days`] for days 1..=31 of a line whose rows are `existing`: `plan` /
+/// `actual` None leaves that count as it is; a day left with neither count has no row.
+pub fn day_writes(
+    existing: &[ScheduleDay],
+    plan: Option<&[i32; 31]>,
+    actual: Option<&[i32; 31]>,
+) -> [DayWrite; 31] {
+    let mut out = [DayWrite::Keep; 31];
+    for (i, w) in out.iter_mut().enumerate() {
+        let old = existing.iter().find(|d| d.day == i as i32 + 1);
+        let p = plan.map_or_else(|| old.map_or(0, |d| d.plan_count), |a| a[i]);
+        let a = actual.map_or_else(|| old.map_or(0, |d| d.actual_count), |a| a[i]);
+        *w = match old {
+            Some(o) if o.plan_count == p && o.actual_count == a => DayWrite::Keep,
+            Some(_) if p == 0 && a == 0 => DayWrite::Delete,
+            Some(_) => DayWrite::Update(p, a),
+            None if p == 0 && a == 0 => DayWrite::Keep,
+            None => DayWrite::Insert(p, a),
+        };
+    }
+    out
+}
+
+/// The rows a line holds after [`day_writes`], or None when nothing changes: what
+/// [`replace_days`] writes back when many lines change at once.
+pub fn days_after(
+    line_id: i64,
+    existing: &[ScheduleDay],
+    plan: Option<&[i32; 31]>,
+    actual: Option<&[i32; 31]>,
+) -> Option<Vec<ScheduleDay>> {
+    let writes = day_writes(existing, plan, actual);
+    if writes.iter().all(|w| *w == DayWrite::Keep) {
+        return None;
+    }
+    // Rows outside 1..=31 (none are written) stay as they are.
+    let mut out: Vec<ScheduleDay> = existing
+        .iter()
+        .filter(|d| !(1..=31).contains(&d.day))
+        .cloned()
+        .collect();
+    for (i, w) in writes.iter().enumerate() {
+        let day = i as i32 + 1;
+        let old = existing.iter().find(|d| d.day == day);
+        let counts = match (w, old) {
+            (DayWrite::Keep, Some(o)) => (o.plan_count, o.actual_count),
+            (DayWrite::Update(p, a) | DayWrite::Insert(p, a), _) => (*p, *a),
+            (DayWrite::Keep, None) | (DayWrite::Delete, _) => continue,
+        };
+        out.push(ScheduleDay {
+            line_id,
+            day,
+            plan_count: counts.0,
+            actual_count: counts.1,
+            actual_start: old.and_then(|o| o.actual_start.clone()),
+            actual_end: old.and_then(|o| o.actual_end.clone()),
+        });
+    }
+    Some(out)
+}
+
 /// Sets the counts of days 1..=31. `plan` / `actual` None leaves that row as it is.
 pub fn set_days(
     conn: &mut DbConnection,
@@ -168,35 +280,22 @@ pub fn set_days(
             .filter(sd::line_id.eq(line_id))
             .select(ScheduleDay::as_select())
             .load(conn)?;
-        for day in 1..=31i32 {
-            let old = existing.iter().find(|d| d.day == day);
-            let p = plan
-                .map(|a| a[(day - 1) as usize])
-                .unwrap_or_else(|| old.map_or(0, |d| d.plan_count));
-            let a = actual
-                .map(|a| a[(day - 1) as usize])
-                .unwrap_or_else(|| old.map_or(0, |d| d.actual_count));
-            match old {
-                Some(o) if o.plan_count == p && o.actual_count == a => {}
-                Some(_) if p == 0 && a == 0 => {
-                    diesel::delete(
-                        sd::table
-                            .filter(sd::line_id.eq(line_id))
-                            .filter(sd::day.eq(day)),
-                    )
-                    .execute(conn)?;
+        for (i, w) in day_writes(&existing, plan, actual).into_iter().enumerate() {
+            let day = i as i32 + 1;
+            let row = sd::table
+                .filter(sd::line_id.eq(line_id))
+                .filter(sd::day.eq(day));
+            match w {
+                DayWrite::Keep => {}
+                DayWrite::Delete => {
+                    diesel::delete(row).execute(conn)?;
                 }
-                Some(_) => {
-                    diesel::update(
-                        sd::table
-                            .filter(sd::line_id.eq(line_id))
-                            .filter(sd::day.eq(day)),
-                    )
-                    .set((sd::plan_count.eq(p), sd::actual_count.eq(a)))
-                    .execute(conn)?;
+                DayWrite::Update(p, a) => {
+                    diesel::update(row)
+                        .set((sd::plan_count.eq(p), sd::actual_count.eq(a)))
+                        .execute(conn)?;
                 }
-                None if p == 0 && a == 0 => {}
-                None => {
+                DayWrite::Insert(p, a) => {
                     diesel::insert_into(sd::table)
                         .values((
                             sd::line_id.eq(line_id),
@@ -213,6 +312,54 @@ pub fn set_days(
             .execute(conn)?;
         Ok(())
     })
+}
+
+// ---- many lines at once (取込 of a received set) ------------------------------------------------
+
+/// Inserts new lines in multi-row statements (at most `chunk` rows each); their ids are found
+/// again by reading the recipients' months.
+pub fn add_lines(conn: &mut DbConnection, rows: &[NewLine], chunk: usize) -> DbResult<usize> {
+    Ok(dialect::insert_rows!(
+        conn,
+        sl::table,
+        rows,
+        chunk.min(LINES_PER_INSERT)
+    )?)
+}
+
+/// Replaces the day rows of `line_ids` with `rows` (each row of one of those lines): their rows
+/// are deleted, then `rows` inserted, `chunk` ids or rows per statement.
+pub fn replace_days(
+    conn: &mut DbConnection,
+    line_ids: &[i64],
+    rows: &[ScheduleDay],
+    chunk: usize,
+) -> DbResult<()> {
+    for ids in line_ids.chunks(chunk.max(1)) {
+        diesel::delete(sd::table.filter(sd::line_id.eq_any(ids.to_vec()))).execute(conn)?;
+    }
+    dialect::insert_rows!(conn, sd::table, rows, chunk.min(DAYS_PER_INSERT))?;
+    Ok(())
+}
+
+/// Marks lines as changed now (`updated_at`), `chunk` ids per statement.
+pub fn touch_lines(conn: &mut DbConnection, line_ids: &[i64], chunk: usize) -> DbResult<()> {
+    let t = now();
+    for ids in line_ids.chunks(chunk.max(1)) {
+        diesel::update(sl::table.filter(sl::id.eq_any(ids.to_vec())))
+            .set(sl::updated_at.eq(t))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Deletes lines (their days go with them), `chunk` ids per statement.
+pub fn delete_lines(conn: &mut DbConnection, line_ids: &[i64], chunk: usize) -> DbResult<usize> {
+    let mut n = 0;
+    for ids in line_ids.chunks(chunk.max(1)) {
+        n += diesel::delete(sl::table.filter(sl::id.eq_any(ids.to_vec()))).execute(conn)?;
+    }
+    Ok(n)
 }
 
 /// Changes a line's planned times (`HHMM`, or `9999` for services without a time).

@@ -14,14 +14,14 @@
 
 use crate::db::imports::{self as iq, ReceivedFile};
 use crate::db::offices::Office;
-use crate::db::recipients::Recipient;
+use crate::db::recipients::{Certification, Recipient};
 use crate::db::schedules::{self as sq, LineFields, ScheduleDay, ScheduleLine};
 use crate::db::{self, DbConnection, DbResult};
 use crate::domain::ServiceMonth;
 use crate::standard::layout::FieldValue;
 use crate::standard::{self, FileKind, Record, Schedule};
 use crate::web::AppError;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Which side of the 予定実績 a set writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,14 +201,44 @@ pub(crate) fn load_set(
     Ok(stored)
 }
 
-/// Reads a received set (files of one ファイル連番 for the office, not yet applied) and compares
-/// it with what we hold.
-pub fn compare(
+/// Ids per `IN (…)` list and rows per multi-row INSERT when a set is compared and applied (the
+/// `*_in_chunks` variants take another number: tests use a small one to cross chunk boundaries).
+pub const CHUNK: usize = db::IN_LIST_MAX;
+
+/// Do lines of `number` / `service_type` belong to `owner` (number, type; an empty type: any)?
+fn owns(owner: &(String, String), number: &str, service_type: &str) -> bool {
+    number == owner.0 && (owner.1.is_empty() || service_type == owner.1)
+}
+
+/// A received set as read from its files, before it is compared with 予定実績.
+struct ReadSet {
+    side: Side,
+    deleting: bool,
+    sender: String,
+    sender_type: String,
+    files: Vec<ReceivedFile>,
+    /// The lines received per (insurer, insured, month yyyymm); a delete names a person with none.
+    by_person: BTreeMap<(String, String, String), BTreeMap<LineKey, ReceivedLine>>,
+    /// 利用者補足情報 of the set, by (insurer, insured): the certification the sender holds.
+    supplements: BTreeMap<(String, String), standard::Supplement>,
+}
+
+impl ReadSet {
+    /// The people the set names for a month that parses, with that month, in the set's order.
+    fn people(&self) -> impl Iterator<Item = (&(String, String, String), ServiceMonth)> {
+        self.by_person
+            .keys()
+            .filter_map(|k| ServiceMonth::parse(&k.2).ok().map(|m| (k, m)))
+    }
+}
+
+/// Reads the files of a received set of the office (one ファイル連番, not yet applied): what this
+/// office takes from it, by person and month.
+fn read_set(
     conn: &mut DbConnection,
     office: &Office,
     timestamp: &str,
-) -> Result<ReceivedSet, AppError> {
-    let corp = office.corporation_id;
+) -> Result<ReadSet, AppError> {
     let side = side_for(office);
     let stored = load_set(conn, office, timestamp)?;
     // What this office takes from a set: its side's file, or that side's delete file (which
@@ -217,19 +247,21 @@ pub fn compare(
         Side::Plan => (FileKind::Upplan, FileKind::Dltplan),
         Side::Actual => (FileKind::Upjsk, FileKind::Dltjsk),
     };
-    let mut by_person: BTreeMap<(String, String, String), BTreeMap<LineKey, ReceivedLine>> =
-        BTreeMap::new();
-    let mut files = Vec::new();
-    // 利用者補足情報 of the set, by (insurer, insured): the certification the sender holds.
-    let mut supplements: BTreeMap<(String, String), standard::Supplement> = BTreeMap::new();
-    let (mut sender, mut sender_type) = (String::new(), String::new());
-    let mut deleting = false;
+    let mut set = ReadSet {
+        side,
+        deleting: false,
+        sender: String::new(),
+        sender_type: String::new(),
+        files: Vec::new(),
+        by_person: BTreeMap::new(),
+        supplements: BTreeMap::new(),
+    };
     for (f, data) in stored {
         let parsed = standard::read_file(&f.file_name, &data);
         if parsed.kind == Some(FileKind::Uphosoku) {
             for (_, r) in parsed.data() {
                 if let Record::Supplement(x) = r {
-                    supplements.insert(
+                    set.supplements.insert(
                         (x.insurer.to_string(), x.insured.to_string()),
                         (**x).clone(),
                     );
@@ -237,8 +269,8 @@ pub fn compare(
             }
         }
         if parsed.kind == Some(delete) {
-            sender = f.sender_number.clone();
-            sender_type = f.sender_type.clone();
+            set.sender = f.sender_number.clone();
+            set.sender_type = f.sender_type.clone();
             for (_, r) in parsed.data() {
                 let person = match r {
                     Record::PlanDelete(d) => {
@@ -249,15 +281,15 @@ pub fn compare(
                     }
                     _ => continue,
                 };
-                by_person
+                set.by_person
                     .entry((person.0, person.1, person.2.yyyymm()))
                     .or_default();
             }
-            deleting = true;
+            set.deleting = true;
         }
         if parsed.kind == Some(wanted) {
-            sender = f.sender_number.clone();
-            sender_type = f.sender_type.clone();
+            set.sender = f.sender_number.clone();
+            set.sender_type = f.sender_type.clone();
             for (_, r) in parsed.data() {
                 let Record::Schedule(s) = r else { continue };
                 let person = (
@@ -265,7 +297,7 @@ pub fn compare(
                     s.insured.to_string(),
                     s.month.yyyymm(),
                 );
-                let lines = by_person.entry(person).or_default();
+                let lines = set.by_person.entry(person).or_default();
                 let key = LineKey::of_record(s);
                 let line = lines.entry(key.clone()).or_insert_with(|| ReceivedLine {
                     fields: LineFields {
@@ -297,16 +329,76 @@ pub fn compare(
                 }
             }
         }
-        files.push(f);
+        set.files.push(f);
     }
-    if sender.is_empty() {
+    if set.sender.is_empty() {
         return Err(AppError::BadRequest(format!(
             "この送信単位には、この事業所が取り込む{}がありません。",
             side.label()
         )));
     }
+    Ok(set)
+}
+
+/// The corporation's recipients that these people are, by (insurer, insured).
+fn recipients_named(
+    conn: &mut DbConnection,
+    corp: i64,
+    set: &ReadSet,
+    chunk: usize,
+) -> DbResult<HashMap<(String, String), Recipient>> {
+    let mut numbers: Vec<(String, String)> = set
+        .people()
+        .map(|((insurer, insured, _), _)| (insurer.clone(), insured.clone()))
+        .collect();
+    numbers.dedup();
+    Ok(
+        db::recipients::find_many_by_numbers(conn, corp, &numbers, chunk)?
+            .into_iter()
+            .map(|r| ((r.insurer_number.clone(), r.insured_number.clone()), r))
+            .collect(),
+    )
+}
+
+/// The ids of the registered recipients a received set of the office carries (those 取込 may be
+/// asked for), without comparing it: the set's files read once and one query per [`CHUNK`]
+/// people. Errors as [`compare`] (no such set, a refused file, nothing this office takes).
+pub fn recipients_of_set(
+    conn: &mut DbConnection,
+    office: &Office,
+    timestamp: &str,
+) -> Result<Vec<i64>, AppError> {
+    let set = read_set(conn, office, timestamp)?;
+    Ok(recipients_named(conn, office.corporation_id, &set, CHUNK)?
+        .into_values()
+        .map(|r| r.id)
+        .collect())
+}
+
+/// Reads a received set (files of one ファイル連番 for the office, not yet applied) and compares
+/// it with what we hold.
+pub fn compare(
+    conn: &mut DbConnection,
+    office: &Office,
+    timestamp: &str,
+) -> Result<ReceivedSet, AppError> {
+    compare_in_chunks(conn, office, timestamp, CHUNK)
+}
+
+/// [`compare`] with `chunk` ids per query: what we hold for all the set's people is read at
+/// once (recipients, their month's lines and days, certifications, newer sets applied).
+pub fn compare_in_chunks(
+    conn: &mut DbConnection,
+    office: &Office,
+    timestamp: &str,
+    chunk: usize,
+) -> Result<ReceivedSet, AppError> {
+    let corp = office.corporation_id;
+    let read = read_set(conn, office, timestamp)?;
+    let side = read.side;
     // Service names from the code table.
-    let codes: Vec<String> = by_person
+    let codes: Vec<String> = read
+        .by_person
         .values()
         .flat_map(|l| l.keys().map(|k| k.code.clone()))
         .collect();
@@ -315,13 +407,37 @@ pub fn compare(
     // other providers are not the provider's to change), or the sending provider's (実績).
     let owner = match side {
         Side::Plan => (office.office_number.clone(), office.service_type.clone()),
-        Side::Actual => (sender.clone(), sender_type.clone()),
+        Side::Actual => (read.sender.clone(), read.sender_type.clone()),
     };
+    let recipients = recipients_named(conn, corp, &read, chunk)?;
+    let months: Vec<(i64, String)> = read
+        .people()
+        .filter_map(|((insurer, insured, _), m)| {
+            let r = recipients.get(&(insurer.clone(), insured.clone()))?;
+            Some((r.id, m.yyyymm()))
+        })
+        .collect();
+    let ours = Ours::load(conn, &months, &owner, chunk)?;
+    let mut ids: Vec<i64> = months.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let with_supplement: Vec<i64> = read
+        .supplements
+        .keys()
+        .filter_map(|k| recipients.get(k).map(|r| r.id))
+        .collect();
+    let mut certs: HashMap<i64, Vec<Certification>> = HashMap::new();
+    for c in db::recipients::certifications_of_many_in(conn, &with_supplement, chunk)? {
+        certs.entry(c.recipient_id).or_default().push(c);
+    }
+    let newer: HashMap<(i64, String), String> =
+        iq::applied_after_many(conn, corp, office.id, &ids, &read.sender, timestamp, chunk)?
+            .into_iter()
+            .map(|(r, m, t)| ((r, m), t))
+            .collect();
     let mut changes = Vec::new();
-    for ((insurer, insured, month), mut received) in by_person {
-        received.retain(|k, _| {
-            k.provider == owner.0 && (owner.1.is_empty() || k.service_type == owner.1)
-        });
+    for ((insurer, insured, month), mut received) in read.by_person {
+        received.retain(|k, _| owns(&owner, &k.provider, &k.service_type));
         let Ok(m) = ServiceMonth::parse(&month) else {
             continue;
         };
@@ -332,7 +448,7 @@ pub fn compare(
                 line.fields.service_name = e.name.clone();
             }
         }
-        let recipient = db::recipients::find_by_numbers(conn, corp, &insurer, &insured)?;
+        let recipient = recipients.get(&(insurer.clone(), insured.clone())).cloned();
         let mut change = RecipientChange {
             recipient: recipient.clone(),
             insurer,
@@ -351,19 +467,17 @@ pub fn compare(
                 ));
             }
             Some(r) => {
-                let ours = ours_for(conn, r.id, &m, &owner)?;
-                change.lines = diff(&ours.0, &ours.1, &change.received, side);
-                if let Some(sup) =
-                    supplements.get(&(change.insurer.clone(), change.insured.clone()))
+                change.lines = diff(&ours, ours.lines(r.id, &m.yyyymm()), &change.received, side);
+                if let Some(sup) = read
+                    .supplements
+                    .get(&(change.insurer.clone(), change.insured.clone()))
                 {
-                    let certs = db::recipients::certifications_of(conn, r.id)?;
+                    let mine = certs.get(&r.id).map(Vec::as_slice).unwrap_or(&[]);
                     change
                         .warnings
-                        .extend(certification_differences(sup, &certs, m));
+                        .extend(certification_differences(sup, mine, m));
                 }
-                if let Some(newer) =
-                    iq::applied_after(conn, corp, office.id, r.id, &m.yyyymm(), &sender, timestamp)?
-                {
+                if let Some(newer) = newer.get(&(r.id, m.yyyymm())) {
                     change.blocked = Some(format!(
                         "より新しい送信単位（{newer}）を取込済みです。古い送信単位では上書きしません。"
                     ));
@@ -375,43 +489,91 @@ pub fn compare(
     Ok(ReceivedSet {
         side,
         owner,
-        deleting,
+        deleting: read.deleting,
         timestamp: timestamp.to_string(),
-        sender,
-        sender_type,
-        files,
+        sender: read.sender,
+        sender_type: read.sender_type,
+        files: read.files,
         changes,
     })
 }
 
-/// Our lines that the set replaces, with their days: the lines of `owner` (number, type).
-fn ours_for(
-    conn: &mut DbConnection,
-    recipient_id: i64,
-    m: &ServiceMonth,
-    owner: &(String, String),
-) -> DbResult<(Vec<ScheduleLine>, Vec<ScheduleDay>)> {
-    let lines: Vec<ScheduleLine> = sq::lines_for(conn, recipient_id, &m.yyyymm())?
-        .into_iter()
-        .filter(|l| {
-            l.provider_number == owner.0 && (owner.1.is_empty() || l.provider_type == owner.1)
-        })
-        .collect();
-    let days = sq::days_for(conn, &lines.iter().map(|l| l.id).collect::<Vec<_>>())?;
-    Ok((lines, days))
+/// Our lines that a set replaces, for many recipient-months at once: per (recipient, month
+/// yyyymm) the owner's lines in position order, their days, and the last position of all the
+/// month's lines (where new lines go).
+#[derive(Default)]
+struct Ours {
+    lines: HashMap<(i64, String), Vec<ScheduleLine>>,
+    last_position: HashMap<(i64, String), i32>,
+    days: HashMap<i64, Vec<ScheduleDay>>,
 }
 
-fn counts_of(days: &[ScheduleDay], line: i64, side: Side) -> [i32; 31] {
-    let mut out = [0; 31];
-    for d in days.iter().filter(|d| d.line_id == line) {
-        if (1..=31).contains(&d.day) {
-            out[(d.day - 1) as usize] = match side {
-                Side::Plan => d.plan_count,
-                Side::Actual => d.actual_count,
-            };
-        }
+/// Every line of these recipient-months (one query per month and `chunk` recipients).
+fn lines_of_months(
+    conn: &mut DbConnection,
+    months: &[(i64, String)],
+    chunk: usize,
+) -> DbResult<Vec<ScheduleLine>> {
+    let mut by_month: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (id, m) in months {
+        by_month.entry(m.as_str()).or_default().push(*id);
     }
-    out
+    let mut out = Vec::new();
+    for (month, mut ids) in by_month {
+        ids.sort_unstable();
+        ids.dedup();
+        out.extend(sq::lines_for_many_in(conn, &ids, month, chunk)?);
+    }
+    Ok(out)
+}
+
+impl Ours {
+    fn load(
+        conn: &mut DbConnection,
+        months: &[(i64, String)],
+        owner: &(String, String),
+        chunk: usize,
+    ) -> DbResult<Ours> {
+        let mut ours = Ours::default();
+        for l in lines_of_months(conn, months, chunk)? {
+            let key = (l.recipient_id, l.month.clone());
+            let last = ours.last_position.entry(key.clone()).or_insert(l.position);
+            *last = (*last).max(l.position);
+            if owns(owner, &l.provider_number, &l.provider_type) {
+                ours.lines.entry(key).or_default().push(l);
+            }
+        }
+        let ids: Vec<i64> = ours.lines.values().flatten().map(|l| l.id).collect();
+        for d in sq::days_for_in(conn, &ids, chunk)? {
+            ours.days.entry(d.line_id).or_default().push(d);
+        }
+        Ok(ours)
+    }
+
+    fn lines(&self, recipient_id: i64, month: &str) -> &[ScheduleLine] {
+        self.lines
+            .get(&(recipient_id, month.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    fn days(&self, line_id: i64) -> &[ScheduleDay] {
+        self.days.get(&line_id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The counts of one side of a line.
+    fn counts(&self, line_id: i64, side: Side) -> [i32; 31] {
+        let mut out = [0; 31];
+        for d in self.days(line_id) {
+            if (1..=31).contains(&d.day) {
+                out[(d.day - 1) as usize] = match side {
+                    Side::Plan => d.plan_count,
+                    Side::Actual => d.actual_count,
+                };
+            }
+        }
+        out
+    }
 }
 
 fn day_changes(before: &[i32; 31], after: &[i32; 31]) -> Vec<DayChange> {
@@ -426,23 +588,23 @@ fn day_changes(before: &[i32; 31], after: &[i32; 31]) -> Vec<DayChange> {
 }
 
 fn diff(
+    ours: &Ours,
     lines: &[ScheduleLine],
-    days: &[ScheduleDay],
     received: &BTreeMap<LineKey, ReceivedLine>,
     side: Side,
 ) -> Vec<LineChange> {
     let mut out = Vec::new();
     for (key, r) in received {
-        let ours = lines.iter().find(|l| LineKey::of_line(l) == *key);
-        let before = ours.map(|l| counts_of(days, l.id, side)).unwrap_or([0; 31]);
+        let mine = lines.iter().find(|l| LineKey::of_line(l) == *key);
+        let before = mine.map(|l| ours.counts(l.id, side)).unwrap_or([0; 31]);
         let d = day_changes(&before, &r.counts);
         out.push(LineChange {
             key: key.clone(),
             provider_name: r.fields.provider_name.clone(),
-            service_name: ours
+            service_name: mine
                 .map(|l| l.service_name.clone())
                 .unwrap_or_else(|| r.fields.service_name.clone()),
-            status: match (ours, d.is_empty()) {
+            status: match (mine, d.is_empty()) {
                 (None, _) => LineStatus::Added,
                 (Some(_), true) => LineStatus::Same,
                 (Some(_), false) => LineStatus::Changed,
@@ -455,7 +617,7 @@ fn diff(
         if received.contains_key(&key) {
             continue;
         }
-        let before = counts_of(days, l.id, side);
+        let before = ours.counts(l.id, side);
         if before.iter().all(|c| *c == 0) {
             continue;
         }
@@ -479,70 +641,150 @@ pub fn apply(
     only: &[i64],
     staff_id: Option<i64>,
 ) -> DbResult<(usize, usize)> {
+    apply_in_chunks(conn, office, set, only, staff_id, CHUNK)
+}
+
+/// [`apply`] with `chunk` ids per query and rows per INSERT: our lines of all the chosen
+/// recipient-months are read again at once (inside the transaction), then new lines, days,
+/// removed lines and the history are written in multi-row statements.
+pub fn apply_in_chunks(
+    conn: &mut DbConnection,
+    office: &Office,
+    set: &ReceivedSet,
+    only: &[i64],
+    staff_id: Option<i64>,
+    chunk: usize,
+) -> DbResult<(usize, usize)> {
     let corp = office.corporation_id;
-    let mut applied = 0;
-    let mut touched = 0;
-    for c in &set.changes {
-        let Some(r) = &c.recipient else { continue };
-        if c.blocked.is_some() || (!only.is_empty() && !only.contains(&r.id)) {
-            continue;
-        }
-        let (lines, days) = ours_for(conn, r.id, &c.month, &set.owner)?;
+    let only: HashSet<i64> = only.iter().copied().collect();
+    let chosen: Vec<(&RecipientChange, i64, String)> = set
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let r = c.recipient.as_ref()?;
+            (c.blocked.is_none() && (only.is_empty() || only.contains(&r.id)))
+                .then(|| (c, r.id, c.month.yyyymm()))
+        })
+        .collect();
+    let months: Vec<(i64, String)> = chosen.iter().map(|(_, r, m)| (*r, m.clone())).collect();
+    let ours = Ours::load(conn, &months, &set.owner, chunk)?;
+    let t = db::now();
+    // Received lines we do not hold go after the month's last line, in the set's order.
+    let mut new_lines = Vec::new();
+    for (c, rid, month) in &chosen {
+        let lines = ours.lines(*rid, month);
+        let mut position = ours
+            .last_position
+            .get(&(*rid, month.clone()))
+            .copied()
+            .unwrap_or(0);
         for (key, rl) in &c.received {
-            let line_id = match lines.iter().find(|l| LineKey::of_line(l) == *key) {
-                Some(l) => l.id,
-                None => sq::add_line(conn, corp, r.id, &c.month.yyyymm(), &rl.fields)?,
-            };
-            match set.side {
-                Side::Plan => sq::set_days(conn, line_id, Some(&rl.counts), None)?,
-                Side::Actual => sq::set_days(conn, line_id, None, Some(&rl.counts))?,
+            if !lines.iter().any(|l| LineKey::of_line(l) == *key) {
+                position += 1;
+                new_lines.push(sq::NewLine {
+                    corporation_id: corp,
+                    recipient_id: *rid,
+                    month: month.clone(),
+                    position,
+                    fields: rl.fields.clone(),
+                    created_at: t,
+                    updated_at: t,
+                });
+            }
+        }
+    }
+    sq::add_lines(conn, &new_lines, chunk)?;
+    // Their ids: the owner's lines of those months that were not there before, by key.
+    let before: HashSet<i64> = ours.lines.values().flatten().map(|l| l.id).collect();
+    let grown: Vec<(i64, String)> = new_lines
+        .iter()
+        .map(|l| (l.recipient_id, l.month.clone()))
+        .collect();
+    let mut added: HashMap<(i64, String, LineKey), i64> = HashMap::new();
+    for l in lines_of_months(conn, &grown, chunk)? {
+        if !before.contains(&l.id) && owns(&set.owner, &l.provider_number, &l.provider_type) {
+            added
+                .entry((l.recipient_id, l.month.clone(), LineKey::of_line(&l)))
+                .or_insert(l.id);
+        }
+    }
+    let (mut rewritten, mut rows, mut touched_lines, mut gone) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // The days of a line after its side's counts become `counts` (the other side stays).
+    let mut write = |line: i64, old: &[ScheduleDay], counts: &[i32; 31]| {
+        let after = match set.side {
+            Side::Plan => sq::days_after(line, old, Some(counts), None),
+            Side::Actual => sq::days_after(line, old, None, Some(counts)),
+        };
+        if let Some(after) = after {
+            rewritten.push(line);
+            rows.extend(after);
+        }
+    };
+    let mut history = Vec::new();
+    let mut touched = 0;
+    for (c, rid, month) in &chosen {
+        let lines = ours.lines(*rid, month);
+        for (key, rl) in &c.received {
+            match lines.iter().find(|l| LineKey::of_line(l) == *key) {
+                Some(l) => {
+                    write(l.id, ours.days(l.id), &rl.counts);
+                    touched_lines.push(l.id);
+                }
+                None => {
+                    let id = added
+                        .get(&(*rid, month.clone(), key.clone()))
+                        .copied()
+                        .ok_or(diesel::result::Error::NotFound)?;
+                    write(id, &[], &rl.counts);
+                }
             }
             touched += 1;
         }
         // Lines of ours the set no longer carries: their side is emptied; a line left with
         // neither 予定 nor 実績 goes.
-        for l in &lines {
+        for l in lines {
             if c.received.contains_key(&LineKey::of_line(l)) {
                 continue;
             }
-            let zero = [0; 31];
-            match set.side {
-                Side::Plan => sq::set_days(conn, l.id, Some(&zero), None)?,
-                Side::Actual => sq::set_days(conn, l.id, None, Some(&zero))?,
-            }
             let other = match set.side {
-                Side::Plan => counts_of(&days, l.id, Side::Actual),
-                Side::Actual => counts_of(&days, l.id, Side::Plan),
+                Side::Plan => ours.counts(l.id, Side::Actual),
+                Side::Actual => ours.counts(l.id, Side::Plan),
             };
             if other.iter().all(|c| *c == 0) {
-                sq::delete_line(conn, r.id, l.id)?;
+                gone.push(l.id);
+            } else {
+                write(l.id, ours.days(l.id), &[0; 31]);
+                touched_lines.push(l.id);
             }
             touched += 1;
         }
         let (added, removed, changed) = c.summary();
-        iq::record_applied(
-            conn,
-            &iq::NewImport {
-                corporation_id: corp,
-                office_id: office.id,
-                recipient_id: r.id,
-                month: c.month.yyyymm(),
-                side: match set.side {
-                    Side::Plan => "plan".into(),
-                    Side::Actual => "actual".into(),
-                },
-                sender_number: set.sender.clone(),
-                sender_type: set.sender_type.clone(),
-                file_timestamp: set.timestamp.clone(),
-                summary: format!("追加 {added} 行、削除 {removed} 行、変更 {changed} 行"),
-                applied_by: staff_id,
-                applied_at: db::now(),
+        history.push(iq::NewImport {
+            corporation_id: corp,
+            office_id: office.id,
+            recipient_id: *rid,
+            month: month.clone(),
+            side: match set.side {
+                Side::Plan => "plan".into(),
+                Side::Actual => "actual".into(),
             },
-        )?;
-        applied += 1;
+            sender_number: set.sender.clone(),
+            sender_type: set.sender_type.clone(),
+            file_timestamp: set.timestamp.clone(),
+            summary: format!("追加 {added} 行、削除 {removed} 行、変更 {changed} 行"),
+            applied_by: staff_id,
+            applied_at: t,
+        });
     }
+    // The days of removed lines go with them.
+    rewritten.extend(&gone);
+    sq::replace_days(conn, &rewritten, &rows, chunk)?;
+    sq::touch_lines(conn, &touched_lines, chunk)?;
+    sq::delete_lines(conn, &gone, chunk)?;
+    iq::record_applied_many(conn, &history, chunk)?;
     iq::mark_applied(conn, corp, office.id, &set.timestamp)?;
-    Ok((applied, touched))
+    Ok((chosen.len(), touched))
 }
 
 /// Registers the recipient a received set names but we do not know, from the set's 利用者補足情報
@@ -654,7 +896,7 @@ pub fn register_from_supplement(
 /// How the certification in a received 利用者補足情報 differs from ours for the month.
 fn certification_differences(
     s: &standard::Supplement,
-    ours: &[crate::db::recipients::Certification],
+    ours: &[Certification],
     m: ServiceMonth,
 ) -> Vec<String> {
     let (first, last) = (m.first_day(), m.last_day());

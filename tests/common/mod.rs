@@ -442,3 +442,30 @@ pub fn fresh_recipient(db: &TestDb) -> i64 {
     rq::add_provider(&mut c, id, Some(day), None, "15").unwrap();
     id
 }
+
+/// The export of `data` for `month` by `office` (number, type) of corporation 1 to every
+/// recipient and destination, as made on 2026-11-21 at `hour`:00.
+pub fn export_all(
+    db: &TestDb,
+    office: (&str, &str),
+    data: tsunagi::exchange::export::DataKind,
+    month: &str,
+    hour: u32,
+) -> tsunagi::exchange::export::ExportOutcome {
+    use tsunagi::exchange::export::{ExportRequest, SpecChoice, no_progress, run};
+    let req = ExportRequest {
+        office_id: office_id(db, office.0, office.1),
+        month: month.to_string(),
+        data,
+        delete: false,
+        recipients: Vec::new(),
+        destinations: Vec::new(),
+        spec: SpecChoice::Partner,
+        split: false,
+    };
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 21)
+        .unwrap()
+        .and_hms_opt(hour, 0, 0)
+        .unwrap();
+    run(&mut db.conn(), 1, &req, now, None, None, &mut no_progress).unwrap()
+}

@@ -572,11 +572,7 @@ pub async fn apply_set(
                 .filter_map(|c| c.recipient.as_ref().map(|r| r.id))
                 .collect()
         } else {
-            apply::compare(conn, &office, &ts)?
-                .changes
-                .iter()
-                .filter_map(|c| c.recipient.as_ref().map(|r| r.id))
-                .collect()
+            apply::recipients_of_set(conn, &office, &ts)?
         };
         if recipients.iter().any(|r| !known.contains(r)) {
             return Err(AppError::BadRequest(

@@ -199,7 +199,7 @@ pub fn received_at() -> NaiveDateTime {
 // ---- applied sets ------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = ih, treat_none_as_null = true)]
+#[diesel(table_name = ih, treat_none_as_default_value = false)]
 pub struct NewImport {
     pub corporation_id: i64,
     pub office_id: i64,

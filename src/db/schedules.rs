@@ -42,7 +42,7 @@ impl ScheduleLine {
 
 /// What a new line carries (everything the 第6表 record needs besides the day and count).
 #[derive(Debug, Clone, Default, Insertable)]
-#[diesel(table_name = sl, treat_none_as_null = true)]
+#[diesel(table_name = sl, treat_none_as_default_value = false)]
 pub struct LineFields {
     pub provider_number: String,
     pub provider_type: String,
@@ -64,7 +64,7 @@ pub struct LineFields {
 
 /// A new line with its place (multi-row inserts: [`add_lines`]).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = sl)]
+#[diesel(table_name = sl, treat_none_as_default_value = false)]
 pub struct NewLine {
     pub corporation_id: i64,
     pub recipient_id: i64,
@@ -78,7 +78,7 @@ pub struct NewLine {
 
 /// A day of a line: also the row written back by [`replace_days`].
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize)]
-#[diesel(table_name = sd, treat_none_as_null = true)]
+#[diesel(table_name = sd, treat_none_as_default_value = false)]
 pub struct ScheduleDay {
     pub line_id: i64,
     pub day: i32,
@@ -88,7 +88,9 @@ pub struct ScheduleDay {
     pub actual_end: Option<String>,
 }
 
-/// Rows per multi-row INSERT: × columns stays well under SQLite's 32,766 bind parameters.
+/// Rows per multi-row INSERT: × columns stays well under SQLite's 32,766 bind parameters. (The
+/// row types say `treat_none_as_default_value = false`: else diesel inserts row by row on SQLite,
+/// which has no DEFAULT in a VALUES list.)
 const LINES_PER_INSERT: usize = 1_000;
 const DAYS_PER_INSERT: usize = 4_000;
 

@@ -244,33 +244,80 @@ fn main() {
     let art = &last.artifacts[0];
     let zip = db::jobs::artifact_data(&mut conn, art.id).unwrap();
     let inputs = tsunagi::exchange::unpack::read_zip(&art.file_name, &zip).unwrap();
-    let t = Instant::now();
+    // Each step's time and SQL statements.
+    let step =
+        |t: Instant, before: u64| (t.elapsed().as_secs_f64(), db.statements.count() - before);
+    let (t, n) = (Instant::now(), db.statements.count());
     let report = tsunagi::exchange::receive::receive(&mut conn, &homon, None, inputs).unwrap();
-    let ingest = t.elapsed();
+    let ingest = step(t, n);
     let stamp = db::imports::pending(&mut conn, office.corporation_id, homon.id)
         .unwrap()
         .into_iter()
         .find(|(f, _)| f.verdict == db::imports::OK && f.kind == "UPPLAN")
         .map(|(f, _)| f.file_timestamp)
         .expect("the provider's own set");
-    let t = Instant::now();
+    let (t, n) = (Instant::now(), db.statements.count());
     let set = tsunagi::exchange::apply::compare(&mut conn, &homon, &stamp).unwrap();
-    let preview = t.elapsed();
-    let t = Instant::now();
+    let preview = step(t, n);
+    // The 取込 request's check that the chosen recipients are in the set.
+    let (t, n) = (Instant::now(), db.statements.count());
+    let people = tsunagi::exchange::apply::recipients_of_set(&mut conn, &homon, &stamp).unwrap();
+    let check = step(t, n);
+    // The same set for a provider that holds none of its lines yet (every line and day is
+    // written), in a transaction that is rolled back.
+    let mut fresh = None;
+    let _ = db::dialect::write_transaction(&mut conn, |c| -> db::DbResult<()> {
+        use diesel::prelude::*;
+        use tsunagi::db::schema::schedule_lines as sl;
+        diesel::delete(
+            sl::table
+                .filter(sl::provider_number.eq(&homon.office_number))
+                .filter(sl::provider_type.eq(&homon.service_type)),
+        )
+        .execute(c)?;
+        let (t, n) = (Instant::now(), db.statements.count());
+        let set = tsunagi::exchange::apply::compare(c, &homon, &stamp).unwrap();
+        let preview = step(t, n);
+        let (t, n) = (Instant::now(), db.statements.count());
+        let (_, lines) = tsunagi::exchange::apply::apply(c, &homon, &set, &[], None)?;
+        fresh = Some((preview, step(t, n), lines));
+        Err(diesel::result::Error::RollbackTransaction.into())
+    });
+    let (t, n) = (Instant::now(), db.statements.count());
     let (applied, lines) = db::dialect::write_transaction(&mut conn, |c| {
         tsunagi::exchange::apply::apply(c, &homon, &set, &[], None)
     })
     .unwrap();
-    let apply_time = t.elapsed();
+    let apply_time = step(t, n);
     println!(
-        "import: ingest {} files ({} refused) {:.2} s; preview {} recipients {:.2} s; apply {applied} recipients ({lines} lines) {:.2} s; peak RSS {:.0} MB ({})",
+        "import: ingest {} files ({} refused) {:.2} s [{} statements]; preview {} recipients {:.2} s [{}]; apply {applied} recipients ({lines} lines) {:.2} s [{}]; peak RSS {:.0} MB ({})",
         report.stored.len(),
         report.refused,
-        ingest.as_secs_f64(),
+        ingest.0,
+        ingest.1,
         set.changes.len(),
-        preview.as_secs_f64(),
-        apply_time.as_secs_f64(),
+        preview.0,
+        preview.1,
+        apply_time.0,
+        apply_time.1,
         peak_rss_mb(),
         db.backend.label()
     );
+    println!(
+        "import, the 取込 request's check: {} recipients {:.2} s [{} statements] ({})",
+        people.len(),
+        check.0,
+        check.1,
+        db.backend.label()
+    );
+    if let Some((preview, apply, lines)) = fresh {
+        println!(
+            "import, the provider holding none of the lines: preview {:.2} s [{} statements]; apply ({lines} lines added with their days) {:.2} s [{}] ({})",
+            preview.0,
+            preview.1,
+            apply.0,
+            apply.1,
+            db.backend.label()
+        );
+    }
 }

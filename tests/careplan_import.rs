@@ -7,24 +7,9 @@ use common::{Client, TestDb, app, state};
 
 /// The 居宅's 利用票 zip for this month, as `tsunagi export` would write it.
 fn plan_zip(db: &TestDb) -> Vec<u8> {
-    use tsunagi::exchange::export::{DataKind, ExportRequest, SpecChoice, no_progress, run};
-    let mut conn = db.conn();
+    use tsunagi::exchange::export::DataKind;
     let month = tsunagi::web::dates::today_jst().format("%Y%m").to_string();
-    let req = ExportRequest {
-        office_id: common::office_id(db, "1310100001", "43"),
-        month,
-        data: DataKind::Plan,
-        delete: false,
-        recipients: Vec::new(),
-        destinations: Vec::new(),
-        spec: SpecChoice::Partner,
-        split: false,
-    };
-    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 21)
-        .unwrap()
-        .and_hms_opt(9, 0, 0)
-        .unwrap();
-    let out = run(&mut conn, 1, &req, now, None, None, &mut no_progress).unwrap();
+    let out = common::export_all(db, ("1310100001", "43"), DataKind::Plan, &month, 9);
     out.zips.into_iter().next().unwrap().bytes
 }
 

@@ -16,24 +16,9 @@ fn prev_month() -> String {
 
 /// A zip exported by `office` (number, type) for `month`, dated `hour`:00 on 2026-11-21.
 fn exported(db: &TestDb, office: (&str, &str), data: DataKind, month: &str, hour: u32) -> Vec<u8> {
-    let mut conn = db.conn();
-    let req = ExportRequest {
-        office_id: common::office_id(db, office.0, office.1),
-        month: month.to_string(),
-        data,
-        delete: false,
-        recipients: Vec::new(),
-        destinations: Vec::new(),
-        spec: SpecChoice::Partner,
-        split: false,
-    };
-    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 21)
-        .unwrap()
-        .and_hms_opt(hour, 0, 0)
-        .unwrap();
-    let out = run(&mut conn, 1, &req, now, None, None, &mut no_progress).unwrap();
+    let out = common::export_all(db, office, data, month, hour);
     // As the job does: the history says what was sent to whom.
-    tsunagi::db::exports::record(&mut conn, &out.history).unwrap();
+    tsunagi::db::exports::record(&mut db.conn(), &out.history).unwrap();
     out.zips.into_iter().next().unwrap().bytes
 }
 

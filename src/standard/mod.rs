@@ -45,7 +45,7 @@ pub use up3kyo::Plan3;
 pub use uphosoku::Supplement;
 pub use upplan::Schedule;
 pub use upsikyu::Benefit;
-pub use validate::{check_file, raw_records, read_file};
+pub use validate::{check_file, raw_records, read_file, write_file_then};
 pub use version::{CsvVersion, Layout};
 
 /// A typed record of any kind. Serialised as the inner struct. The wide records are boxed so
@@ -215,10 +215,11 @@ pub struct WrittenFile {
 /// come back as findings (an error finding means the file must not be sent).
 ///
 /// `records` is anything that yields `&Record` (a slice, or references gathered from several
-/// places without copying the records).
-pub fn write_file<'a>(
+/// places without copying the records) or `Record` (records made one at a time while the file
+/// is written, so that they need not all be held at once).
+pub fn write_file<R: std::borrow::Borrow<Record>>(
     name: &FileName,
-    records: impl IntoIterator<Item = &'a Record>,
+    records: impl IntoIterator<Item = R>,
     version: CsvVersion,
 ) -> WrittenFile {
     validate::write_file(name, records, version)

@@ -957,10 +957,22 @@ fn kind_checks<R>(
 }
 
 /// See [`super::write_file`].
-pub fn write_file<'a>(
+pub fn write_file<R: std::borrow::Borrow<Record>>(
     name: &FileName,
-    records: impl IntoIterator<Item = &'a Record>,
+    records: impl IntoIterator<Item = R>,
     version: CsvVersion,
+) -> WrittenFile {
+    write_file_then(name, records, version, check_file)
+}
+
+/// [`super::write_file`] with its self-check run by `check`, which is given the file name and
+/// bytes and must run [`check_file`] on them: a caller may choose when it runs (the export lets
+/// one file at a time be checked, as a check holds the whole file's text besides its bytes).
+pub fn write_file_then<R: std::borrow::Borrow<Record>>(
+    name: &FileName,
+    records: impl IntoIterator<Item = R>,
+    version: CsvVersion,
+    check: impl FnOnce(&str, &[u8]) -> Vec<Finding>,
 ) -> WrittenFile {
     let layout = version.layout();
     let mut findings = Vec::new();
@@ -1011,6 +1023,7 @@ pub fn write_file<'a>(
     let mut line = 1;
     let mut raw = RawRecord::default();
     for rec in records {
+        let rec = rec.borrow();
         if !rec.fits(name.kind) {
             findings.push(Finding::new(
                 C::KindMismatch,
@@ -1044,7 +1057,7 @@ pub fn write_file<'a>(
             .sum::<usize>();
     }
     // Our own checker on what we wrote (the findings only; the records are not kept).
-    findings.extend(check_file(&file_name, &bytes));
+    findings.extend(check(&file_name, &bytes));
     WrittenFile {
         name: file_name,
         bytes,

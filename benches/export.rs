@@ -189,7 +189,7 @@ fn main() {
         .sets
         .iter()
         .flat_map(|s| s.files.iter())
-        .map(|f| f.bytes.iter().filter(|b| **b == b'\n').count())
+        .map(|f| f.lines)
         .sum();
     println!(
         "exchange::export::run: {} sets, {records} records, {} recipients, {:.2} s ({} KB zip); peak RSS {:.0} MB",

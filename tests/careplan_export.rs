@@ -636,7 +636,7 @@ both_backends!(
         assert!(!out.result.sets.is_empty());
         let mut parsed = Vec::new();
         for f in out.result.sets.iter().flat_map(|s| s.files.iter()) {
-            let p = read_file(&f.name, &f.bytes);
+            let p = read_file(&f.name, &f.bytes().unwrap());
             assert!(!p.has_errors(), "{}: {:?}", f.name, p.findings);
             parsed.push(p);
         }
@@ -664,7 +664,11 @@ both_backends!(
                     .all(|s| s.files[0].name.starts_with("UPJSK_"))
         );
         for f in a.result.sets.iter().flat_map(|s| s.files.iter()) {
-            assert!(!read_file(&f.name, &f.bytes).has_errors(), "{}", f.name);
+            assert!(
+                !read_file(&f.name, &f.bytes().unwrap()).has_errors(),
+                "{}",
+                f.name
+            );
         }
         let b = export(homon, DataKind::Actual, last.yyyymm()).unwrap();
         assert_eq!(

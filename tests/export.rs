@@ -53,7 +53,12 @@ both_backends!(demo_month_exports_clean_sets, |db: TestDb| async move {
                 .filter(|x| x.severity == Severity::Error)
                 .collect();
             assert!(errors.is_empty(), "{}: {:?}", f.name, errors);
-            let parsed = read_file(&f.name, &f.bytes);
+            let bytes = f.bytes().unwrap();
+            assert_eq!(
+                (bytes.len(), f.sha256.clone()),
+                (f.size, sha256_hex(&bytes))
+            );
+            let parsed = read_file(&f.name, &bytes);
             assert!(!parsed.has_errors(), "{}: {:?}", f.name, parsed.findings);
             all.push(parsed);
         }
@@ -85,22 +90,38 @@ both_backends!(demo_month_exports_clean_sets, |db: TestDb| async move {
         .iter()
         .find(|f| f.name.starts_with("UPPLAN_"))
         .unwrap();
-    let parsed = read_file(&upplan.name, &upplan.bytes);
+    let bytes = upplan.bytes().unwrap();
+    let parsed = read_file(&upplan.name, &bytes);
     assert_eq!(parsed.kind, Some(FileKind::Upplan));
-    let text = encoding_rs::SHIFT_JIS.decode(&upplan.bytes).0.to_string();
+    let text = encoding_rs::SHIFT_JIS.decode(&bytes).0.to_string();
     assert!(
         text.contains(",171003,"),
         "the 福祉用具 line of a shared recipient is included"
     );
     assert!(text.ends_with("\r\n"));
-    // The zip holds the standard's names at its root.
-    let zip = zip_files(result.sets.iter().flat_map(|s| s.files.iter())).unwrap();
+    // The zip holds every file of every set, in order, under the standard's name at its root
+    // and with the bytes written (the hash the history keeps).
+    let files: Vec<_> = result.sets.iter().flat_map(|s| s.files.iter()).collect();
+    let zip = zip_files(files.iter().copied()).unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     assert_eq!(archive.len(), result.sets.len() * 3);
-    let first = archive.by_index(0).unwrap();
-    let name = first.name().unwrap().to_string();
-    assert!(name.ends_with(".CSV") && !name.contains('/'), "{name}");
+    for (i, f) in files.iter().enumerate() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        assert!(
+            name == f.name && name.ends_with(".CSV") && !name.contains('/'),
+            "{name}"
+        );
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        assert_eq!(sha256_hex(&data), f.sha256, "{name}");
+    }
 });
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
 
 fn prev_month() -> String {
     month_now().prev().yyyymm()

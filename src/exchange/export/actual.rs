@@ -166,7 +166,7 @@ pub fn build_actual_sets(
             receiver_name: name,
             version,
             members,
-            files: vec![write_file(&file_name, &records, version)],
+            files: vec![write_packed(&file_name, &records, version)?],
         });
     }
     Ok(result)

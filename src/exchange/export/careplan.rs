@@ -296,7 +296,7 @@ pub fn build_careplan_sets(
         version_override,
         now,
     )?;
-    result.sets = in_parallel(&receivers, |rc| {
+    let sets = in_parallel(&receivers, |rc| -> Result<ExportSet, AppError> {
         let members: Vec<&CareplanRecords> =
             built.iter().filter(|b| rc.among(&b.destinations)).collect();
         let name_of = |kind| FileName {
@@ -312,28 +312,29 @@ pub fn build_careplan_sets(
         let plan2 = members.iter().flat_map(|b| b.plan2.iter());
         let supplement = members.iter().map(|b| &b.supplement);
         let mut files = vec![
-            write_file(&name_of(FileKind::Up1kyo), plan1, rc.version),
-            write_file(&name_of(FileKind::Up2kyo), plan2, rc.version),
+            write_packed(&name_of(FileKind::Up1kyo), plan1, rc.version)?,
+            write_packed(&name_of(FileKind::Up2kyo), plan2, rc.version)?,
         ];
         // 第3表 exists from V4 on (V3 sets are 1表 + 2表 + 補足).
         if rc.version.layout() == Layout::V4 {
             let plan3 = members.iter().flat_map(|b| b.plan3.iter());
-            files.push(write_file(&name_of(FileKind::Up3kyo), plan3, rc.version));
+            files.push(write_packed(&name_of(FileKind::Up3kyo), plan3, rc.version)?);
         }
-        files.push(write_file(
+        files.push(write_packed(
             &name_of(FileKind::Uphosoku),
             supplement,
             rc.version,
-        ));
-        ExportSet {
+        )?);
+        Ok(ExportSet {
             receiver: rc.number.clone(),
             receiver_type: rc.stype.clone(),
             receiver_name: rc.name.clone(),
             version: rc.version,
             members: members.iter().map(|b| b.member.clone()).collect(),
             files,
-        }
+        })
     });
+    result.sets = sets.into_iter().collect::<Result<_, _>>()?;
     Ok(result)
 }
 

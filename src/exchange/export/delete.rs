@@ -76,7 +76,7 @@ pub(crate) fn delete_sets(
             receiver_type: stype,
             version,
             members: mine.iter().map(|t| t.2.clone()).collect(),
-            files: vec![write_file(&name, &records, version)],
+            files: vec![write_packed(&name, &records, version)?],
         });
     }
     Ok(sets)

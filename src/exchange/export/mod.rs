@@ -26,16 +26,16 @@ use crate::domain::{
     InsurerNumber, OfficeNumber, PlanCategory, ServiceCode, ServiceMonth, ServiceType, Weekday,
 };
 use crate::standard::{
-    ActualsDelete, Benefit, CsvVersion, DateOrZero, FileKind, FileName, Hhmm, Layout, MonthOrZero,
-    Plan1, Plan1Delete, Plan2, Plan3, PlanDelete, Record, Schedule, Severity, Supplement,
-    UnitPrice, WrittenFile, write_file,
+    ActualsDelete, Benefit, CsvVersion, DateOrZero, FileKind, FileName, Finding, Hhmm, Layout,
+    MonthOrZero, Plan1, Plan1Delete, Plan2, Plan3, PlanDelete, Record, Schedule, Severity,
+    Supplement, UnitPrice, WrittenFile, write_file,
 };
 use crate::web::AppError;
 use crate::web::schedules::{Basis, table7_from};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::io::{Read, Write};
 
 mod actual;
 mod careplan;
@@ -212,7 +212,70 @@ pub struct ExportSet {
     pub receiver_name: String,
     pub version: CsvVersion,
     pub members: Vec<Member>,
-    pub files: Vec<WrittenFile>,
+    pub files: Vec<SetFile>,
+}
+
+/// A file of a set as an export keeps it: deflated as soon as it is written and checked, so
+/// that an export holds the plain bytes of only the files being written.
+#[derive(Debug, Clone)]
+pub struct SetFile {
+    /// The standard's file name.
+    pub name: String,
+    /// What the writer and our own checker found in the file ([`WrittenFile::findings`]).
+    pub findings: Vec<Finding>,
+    /// Hex SHA-256 of the file's bytes (the export history keeps it).
+    pub sha256: String,
+    /// The file's size in bytes.
+    pub size: usize,
+    /// The number of line ends (CRLF) in the file: its records, unless a text holds a line
+    /// break.
+    pub lines: usize,
+    /// The file deflated, as a zip holding only this entry; the monthly zips copy the entry
+    /// as it is.
+    zipped: Vec<u8>,
+}
+
+impl SetFile {
+    /// Hashes and deflates a written file; its plain bytes are dropped. A file the writer
+    /// refused (no name: its findings say why) is kept without an entry: it is never sent.
+    pub fn pack(f: WrittenFile) -> std::io::Result<SetFile> {
+        let mut zipped = Vec::new();
+        if !f.name.is_empty() {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            zip.start_file(f.name.as_str(), zip_options())
+                .map_err(std::io::Error::other)?;
+            zip.write_all(&f.bytes)?;
+            zipped = zip.finish().map_err(std::io::Error::other)?.into_inner();
+        }
+        Ok(SetFile {
+            sha256: hex::encode(Sha256::digest(&f.bytes)),
+            size: f.bytes.len(),
+            lines: f.bytes.iter().filter(|b| **b == b'\n').count(),
+            name: f.name,
+            findings: f.findings,
+            zipped,
+        })
+    }
+
+    /// The file's bytes, inflated again (the export itself never needs them: for checks and
+    /// tests).
+    pub fn bytes(&self) -> std::io::Result<Vec<u8>> {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(self.zipped.as_slice()))
+            .map_err(std::io::Error::other)?;
+        let mut entry = archive.by_index(0).map_err(std::io::Error::other)?;
+        let mut out = Vec::with_capacity(self.size);
+        entry.read_to_end(&mut out)?;
+        Ok(out)
+    }
+}
+
+/// Writes a file and packs it ([`SetFile::pack`]): the builders' way of adding a file to a set.
+pub(crate) fn write_packed<R: std::borrow::Borrow<Record>>(
+    name: &FileName,
+    records: impl IntoIterator<Item = R>,
+    version: CsvVersion,
+) -> Result<SetFile, AppError> {
+    SetFile::pack(write_file(name, records, version)).map_err(AppError::internal)
 }
 
 impl ExportSet {
@@ -468,18 +531,23 @@ pub(crate) fn receivers<'a>(
     Ok(out)
 }
 
-/// The monthly zip: the standard's file names at the root, deflated (Windows' すべて展開 opens it).
-pub fn zip_files<'a>(files: impl IntoIterator<Item = &'a WrittenFile>) -> std::io::Result<Vec<u8>> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    // Level 1: these CSVs are very repetitive, so the fastest level already shrinks them to a
-    // few percent; the default level costs three times the time for a slightly smaller zip.
-    let options = zip::write::SimpleFileOptions::default()
+/// How a file is stored in the zips: deflated at level 1. These CSVs are very repetitive, so
+/// the fastest level already shrinks them to a few percent; the default level costs three times
+/// the time for a slightly smaller zip.
+fn zip_options() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1));
+        .compression_level(Some(1))
+}
+
+/// The monthly zip: the standard's file names at the root, deflated (Windows' すべて展開 opens it).
+/// The files were deflated when they were written; their entries are copied as they are.
+pub fn zip_files<'a>(files: impl IntoIterator<Item = &'a SetFile>) -> std::io::Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for f in files {
-        zip.start_file(f.name.as_str(), options)
+        let one = zip::ZipArchive::new(std::io::Cursor::new(f.zipped.as_slice()))
             .map_err(std::io::Error::other)?;
-        zip.write_all(&f.bytes)?;
+        zip.merge_archive(one).map_err(std::io::Error::other)?;
     }
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
 }
@@ -673,11 +741,7 @@ pub fn run(
     let mut history = Vec::new();
     for set in &result.sets {
         let names: Vec<&str> = set.files.iter().map(|f| f.name.as_str()).collect();
-        let hashes: Vec<String> = set
-            .files
-            .iter()
-            .map(|f| hex::encode(Sha256::digest(&f.bytes)))
-            .collect();
+        let hashes: Vec<&str> = set.files.iter().map(|f| f.sha256.as_str()).collect();
         let timestamp = set.timestamp();
         for member in &set.members {
             history.push(NewExportEntry {

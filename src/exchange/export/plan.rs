@@ -431,9 +431,9 @@ pub fn build_plan_sets(
         version_override,
         now,
     )?;
-    // Each destination's files are written (and re-checked) on their own core; the records
-    // are shared, not copied.
-    result.sets = in_parallel(&receivers, |rc| {
+    // Each destination's files are written, re-checked and deflated on their own core; the
+    // records are shared, not copied.
+    let sets = in_parallel(&receivers, |rc| -> Result<ExportSet, AppError> {
         let members: Vec<&PlanRecords> =
             built.iter().filter(|b| rc.among(&b.destinations)).collect();
         let name_of = |kind| FileName {
@@ -449,18 +449,19 @@ pub fn build_plan_sets(
         let benefit = members.iter().flat_map(|b| b.benefit.iter());
         let supplement = members.iter().map(|b| &b.supplement);
         let files = vec![
-            write_file(&name_of(FileKind::Upplan), plan, rc.version),
-            write_file(&name_of(FileKind::Upsikyu), benefit, rc.version),
-            write_file(&name_of(FileKind::Uphosoku), supplement, rc.version),
+            write_packed(&name_of(FileKind::Upplan), plan, rc.version)?,
+            write_packed(&name_of(FileKind::Upsikyu), benefit, rc.version)?,
+            write_packed(&name_of(FileKind::Uphosoku), supplement, rc.version)?,
         ];
-        ExportSet {
+        Ok(ExportSet {
             receiver: rc.number.clone(),
             receiver_type: rc.stype.clone(),
             receiver_name: rc.name.clone(),
             version: rc.version,
             members: members.iter().map(|b| b.member.clone()).collect(),
             files,
-        }
+        })
     });
+    result.sets = sets.into_iter().collect::<Result<_, _>>()?;
     Ok(result)
 }

@@ -137,6 +137,9 @@ pub fn lines_for_many_in(
     Ok(out)
 }
 
+/// The days of these lines, by line and day. Read row by row into one list sized for a month a
+/// line (a large office's month is some 200,000 days: loaded in parts of growing lists, it took
+/// three times its size).
 pub fn days_for(conn: &mut DbConnection, line_ids: &[i64]) -> DbResult<Vec<ScheduleDay>> {
     days_for_in(conn, line_ids, super::IN_LIST_MAX)
 }
@@ -147,15 +150,16 @@ pub fn days_for_in(
     line_ids: &[i64],
     chunk: usize,
 ) -> DbResult<Vec<ScheduleDay>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(line_ids.len() * 31);
     for chunk in line_ids.chunks(chunk.max(1)) {
-        out.extend(
-            sd::table
-                .filter(sd::line_id.eq_any(chunk.to_vec()))
-                .order((sd::line_id, sd::day))
-                .select(ScheduleDay::as_select())
-                .load(conn)?,
-        );
+        let rows = sd::table
+            .filter(sd::line_id.eq_any(chunk.to_vec()))
+            .order((sd::line_id, sd::day))
+            .select(ScheduleDay::as_select())
+            .load_iter::<ScheduleDay, diesel::connection::DefaultLoadingMode>(conn)?;
+        for day in rows {
+            out.push(day?);
+        }
     }
     Ok(out)
 }

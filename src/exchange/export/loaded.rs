@@ -10,7 +10,10 @@ use std::collections::HashMap;
 
 pub struct MonthData {
     lines: HashMap<i64, Vec<ScheduleLine>>,
-    days: HashMap<i64, Vec<ScheduleDay>>,
+    /// Every day of every line, a line's days together (in the order read).
+    days: Vec<ScheduleDay>,
+    /// Where each line's days are in `days`.
+    day_ranges: HashMap<i64, std::ops::Range<usize>>,
     certs: HashMap<i64, Vec<Certification>>,
     staff: HashMap<i64, String>,
     areas: HashMap<(String, String), AreaGrade>,
@@ -27,9 +30,20 @@ impl MonthData {
         let ids: Vec<i64> = recipients.iter().map(|r| r.id).collect();
         let all_lines = sq::lines_for_many(conn, &ids, &m.yyyymm())?;
         let line_ids: Vec<i64> = all_lines.iter().map(|l| l.id).collect();
-        let mut days: HashMap<i64, Vec<ScheduleDay>> = HashMap::new();
-        for d in sq::days_for(conn, &line_ids)? {
-            days.entry(d.line_id).or_default().push(d);
+        // One list sorted by line (a stable sort keeps each line's days in order) rather than a
+        // list per line: a month of 200,000 days is held once, without a list's spare room per
+        // line.
+        let mut days = sq::days_for(conn, &line_ids)?;
+        if !days.is_sorted_by_key(|d| d.line_id) {
+            days.sort_by_key(|d| d.line_id);
+        }
+        let mut day_ranges = HashMap::new();
+        let mut start = 0;
+        for (i, d) in days.iter().enumerate() {
+            if days.get(i + 1).is_none_or(|next| next.line_id != d.line_id) {
+                day_ranges.insert(d.line_id, start..i + 1);
+                start = i + 1;
+            }
         }
         let mut codes: Vec<String> = all_lines.iter().map(|l| l.service_code.clone()).collect();
         codes.sort();
@@ -69,6 +83,7 @@ impl MonthData {
         Ok(MonthData {
             lines,
             days,
+            day_ranges,
             certs,
             staff,
             areas,
@@ -88,8 +103,16 @@ impl MonthData {
     pub fn days(&self, lines: &[ScheduleLine]) -> Vec<ScheduleDay> {
         lines
             .iter()
-            .flat_map(|l| self.days.get(&l.id).into_iter().flatten().cloned())
+            .flat_map(|l| self.days_of(l.id).iter().cloned())
             .collect()
+    }
+
+    /// The days of one line.
+    pub fn days_of(&self, line_id: i64) -> &[ScheduleDay] {
+        self.day_ranges
+            .get(&line_id)
+            .and_then(|r| self.days.get(r.clone()))
+            .unwrap_or(&[])
     }
 
     /// The recipient's certifications, newest first.

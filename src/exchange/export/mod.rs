@@ -338,10 +338,13 @@ pub(crate) fn u(v: Option<i64>) -> Option<u32> {
 
 /// Hex SHA-256 of the records' fields, with the creation date (作成年月日) left out so that an
 /// unchanged month exported on another day hashes the same.
-pub(crate) fn content_hash<'a>(records: impl IntoIterator<Item = &'a Record>) -> String {
+pub(crate) fn content_hash<R: std::borrow::Borrow<Record>>(
+    records: impl IntoIterator<Item = R>,
+) -> String {
     let mut h = Sha256::new();
     let mut raw = crate::standard::RawRecord::default();
     for r in records {
+        let r = r.borrow();
         raw.clear();
         r.write_raw(Layout::V4, &mut raw);
         // No.4 is 作成年月日 in UPPLAN/UPJSK, UPSIKYU and UP1KYO.
@@ -395,6 +398,29 @@ pub(crate) fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + S
     out.into_iter().flatten().collect()
 }
 
+/// An iterator that says how many items it yields, `left` (exactly: the caller counted them),
+/// so that the writer sizes its buffer for the whole file at once instead of growing it.
+pub(crate) struct Counted<I> {
+    pub inner: I,
+    pub left: usize,
+}
+
+impl<I: Iterator> Iterator for Counted<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.inner.next();
+        if item.is_some() {
+            self.left = self.left.saturating_sub(1);
+        }
+        item
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
 /// Hex SHA-256 of the certification items of a 利用者補足情報 record.
 pub(crate) fn cert_hash(supplement: &Record) -> String {
     let Record::Supplement(s) = supplement else {
@@ -420,6 +446,7 @@ pub(crate) fn set_timestamp(now: NaiveDateTime, i: usize) -> String {
 }
 
 /// What every 第6表 record of one recipient's month shares (UPPLAN 予定 and UPJSK 実績).
+#[derive(Clone)]
 pub(crate) struct ScheduleHead<'a> {
     pub keys: (InsurerNumber, InsuredNumber),
     pub month: ServiceMonth,

@@ -1,23 +1,24 @@
 //! 利用票: UPPLAN + UPSIKYU + UPHOSOKU (提供年月) per destination provider.
 
 use super::*;
+use std::borrow::Cow;
 
-pub(crate) struct RecipientMonth {
+pub(crate) struct RecipientMonth<'d> {
     recipient: Recipient,
     insurer: InsurerNumber,
     insured: InsuredNumber,
     care_manager: String,
-    lines: Vec<ScheduleLine>,
-    days: Vec<ScheduleDay>,
+    /// The lines of the services in the exchange, in position order.
+    lines: Vec<&'d ScheduleLine>,
     table7: Table7,
 }
 
 /// A recipient's month from the loaded data, and what would block the export.
-pub(crate) fn load_recipient(
-    data: &MonthData,
+pub(crate) fn load_recipient<'d>(
+    data: &'d MonthData,
     recipient: Recipient,
     m: ServiceMonth,
-) -> Result<Result<RecipientMonth, Blocker>, AppError> {
+) -> Result<Result<RecipientMonth<'d>, Blocker>, AppError> {
     let block = |ja: &str, en: &str| Blocker {
         recipient_id: recipient.id,
         message_ja: ja.to_string(),
@@ -69,65 +70,97 @@ pub(crate) fn load_recipient(
         }
         Err(e) => return Err(e),
     };
-    let lines: Vec<ScheduleLine> = all_lines
+    let lines: Vec<&ScheduleLine> = all_lines
         .iter()
         .filter(|l| ServiceType::parse(&l.provider_type).is_ok_and(|t| t.is_exchange_target()))
-        .cloned()
         .collect();
-    let days = data.days(&lines);
     Ok(Ok(RecipientMonth {
         care_manager: data.staff_name(recipient.care_manager_id),
         recipient,
         insurer,
         insured,
         lines,
-        days,
         table7,
     }))
 }
 
-pub(crate) fn schedule_records(
-    rm: &RecipientMonth,
-    care_office: &OfficeNumber,
-    m: ServiceMonth,
+/// What a recipient's 第6表 records are made from. The records themselves are not kept: an
+/// export makes them again while it writes each destination's file (a month of 25 days on 4
+/// lines is 100 records a recipient, some 400 bytes each, where the source is the month's data
+/// already loaded).
+pub(crate) struct ScheduleSource<'d> {
+    head: (InsurerNumber, InsuredNumber, OfficeNumber),
+    month: ServiceMonth,
     today: NaiveDate,
-) -> Vec<Record> {
-    let head = ScheduleHead {
-        keys: (rm.insurer, rm.insured),
-        month: m,
-        today,
-        plan_office: Some(care_office.clone()),
-        care_manager: &rm.care_manager,
-        updater: care_office,
-    };
-    let mut out = Vec::new();
-    for l in &rm.lines {
-        // Rate codes carry no units of their own: write the units the 第7表 computed.
-        let units = if l.units > 0 {
-            l.units as u32
-        } else {
-            OfficeNumber::parse(&l.provider_number)
-                .ok()
-                .and_then(|p| rm.table7.detail_of(&p, &l.service_code))
-                .map(|r| r.units.max(0) as u32)
-                .unwrap_or(0)
-        };
-        let days = rm
-            .days
+    care_manager: String,
+    /// Each line of the exchange with the units its records carry and its days.
+    lines: Vec<(&'d ScheduleLine, u32, &'d [ScheduleDay])>,
+    /// How many records [`ScheduleSource::records`] makes.
+    count: usize,
+}
+
+impl<'d> ScheduleSource<'d> {
+    fn new(
+        data: &'d MonthData,
+        rm: &RecipientMonth<'d>,
+        care_office: &OfficeNumber,
+        m: ServiceMonth,
+        today: NaiveDate,
+    ) -> ScheduleSource<'d> {
+        let lines = rm
+            .lines
             .iter()
-            .filter(|d| d.line_id == l.id && d.plan_count > 0);
-        out.extend(days.filter_map(|d| {
-            let entry = DayEntry {
-                day: d.day,
-                count: d.plan_count,
-                start: &l.start_time,
-                end: &l.end_time,
-                units,
-            };
-            schedule_record(&head, l, entry)
-        }));
+            .map(|&l| {
+                // Rate codes carry no units of their own: write the units the 第7表 computed.
+                let units = if l.units > 0 {
+                    l.units as u32
+                } else {
+                    OfficeNumber::parse(&l.provider_number)
+                        .ok()
+                        .and_then(|p| rm.table7.detail_of(&p, &l.service_code))
+                        .map(|r| r.units.max(0) as u32)
+                        .unwrap_or(0)
+                };
+                (l, units, data.days_of(l.id))
+            })
+            .collect();
+        ScheduleSource {
+            head: (rm.insurer, rm.insured, care_office.clone()),
+            month: m,
+            today,
+            care_manager: rm.care_manager.clone(),
+            lines,
+            count: 0,
+        }
     }
-    out
+
+    /// The 第6表 records, line by line and day by day, made anew on every call.
+    pub(crate) fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        let (insurer, insured, care_office) = &self.head;
+        let head = ScheduleHead {
+            keys: (*insurer, *insured),
+            month: self.month,
+            today: self.today,
+            plan_office: Some(care_office.clone()),
+            care_manager: &self.care_manager,
+            updater: care_office,
+        };
+        self.lines.iter().flat_map(move |&(l, units, days)| {
+            let head = head.clone();
+            days.iter()
+                .filter(|d| d.plan_count > 0)
+                .filter_map(move |d| {
+                    let entry = DayEntry {
+                        day: d.day,
+                        count: d.plan_count,
+                        start: &l.start_time,
+                        end: &l.end_time,
+                        units,
+                    };
+                    schedule_record(&head, l, entry)
+                })
+        })
+    }
 }
 
 pub(crate) fn benefit_records(
@@ -144,7 +177,7 @@ pub(crate) fn benefit_records(
             // 福祉用具 detail rows repeat the product codes of their 第6表 line.
             let line = (r.kind == RowKind::Detail)
                 .then(|| {
-                    rm.lines.iter().find(|l| {
+                    rm.lines.iter().copied().find(|l| {
                         l.provider_number == r.office_number
                             && l.service_code == r.service_code.as_str()
                     })
@@ -329,32 +362,40 @@ pub(crate) fn katakana(s: &str) -> String {
         .collect()
 }
 
-/// A recipient's 利用票 records, built once and copied into every destination's set.
-pub struct PlanRecords {
+/// A recipient's 利用票 records, shared by every destination's set: the 第7表 and 補足 records
+/// built once, the 第6表 records made while each file is written ([`PlanRecords::plan`]).
+pub struct PlanRecords<'d> {
     pub recipient_id: i64,
     /// (number, type, name) of every provider on the recipient's lines.
     pub destinations: Vec<(String, String, String)>,
-    pub plan: Vec<Record>,
+    schedule: ScheduleSource<'d>,
     pub benefit: Vec<Record>,
     pub supplement: Record,
     pub member: Member,
 }
 
+impl PlanRecords<'_> {
+    /// The 第6表 records (UPPLAN), made anew on every call.
+    pub fn plan(&self) -> impl Iterator<Item = Record> + '_ {
+        self.schedule.records()
+    }
+}
+
 /// One recipient's 利用票 records for the month (`None` when nothing is planned for the
 /// exchange), or why they cannot be exported.
-pub fn plan_records_for(
-    data: &MonthData,
+pub fn plan_records_for<'d>(
+    data: &'d MonthData,
     sender: &OfficeNumber,
     r: Recipient,
     m: ServiceMonth,
     today: NaiveDate,
-) -> Result<Result<Option<PlanRecords>, Blocker>, AppError> {
+) -> Result<Result<Option<PlanRecords<'d>>, Blocker>, AppError> {
     let rm = match load_recipient(data, r, m)? {
         Ok(rm) if !rm.lines.is_empty() => rm,
         Ok(_) => return Ok(Ok(None)),
         Err(b) => return Ok(Err(b)),
     };
-    let plan = schedule_records(&rm, sender, m, today);
+    let mut schedule = ScheduleSource::new(data, &rm, sender, m, today);
     let benefit = benefit_records(&rm, sender, m, today);
     let supplement = supplement_record(data, &rm, sender, m);
     let mut destinations: Vec<(String, String, String)> = Vec::new();
@@ -370,16 +411,26 @@ pub fn plan_records_for(
             ));
         }
     }
+    // The records are made once here for the hash, and counted.
+    let mut count = 0;
+    let content_hash = content_hash(
+        schedule
+            .records()
+            .inspect(|_| count += 1)
+            .map(Cow::Owned)
+            .chain(benefit.iter().chain([&supplement]).map(Cow::Borrowed)),
+    );
+    schedule.count = count;
     let member = Member {
         recipient_id: rm.recipient.id,
-        content_hash: content_hash(plan.iter().chain(&benefit).chain([&supplement])),
+        content_hash,
         cert_hash: cert_hash(&supplement),
         plan_date: None,
     };
     Ok(Ok(Some(PlanRecords {
         recipient_id: rm.recipient.id,
         destinations,
-        plan,
+        schedule,
         benefit,
         supplement,
         member,
@@ -403,7 +454,6 @@ pub fn build_plan_sets(
     let rows = db::recipients::all_of_office(conn, corp, care_office.id, m.first_day())?;
     let mut result = ExportResult::default();
     let today = now.date();
-    let mut built: Vec<PlanRecords> = Vec::new();
     let chosen: Vec<Recipient> = rows
         .into_iter()
         .map(|row| row.recipient)
@@ -413,6 +463,7 @@ pub fn build_plan_sets(
         .collect();
     let data = MonthData::load(conn, corp, &chosen.iter().collect::<Vec<_>>(), m)?;
     let total = chosen.len();
+    let mut built: Vec<PlanRecords> = Vec::new();
     for (i, r) in chosen.into_iter().enumerate() {
         if i % 100 == 0 {
             progress(i, total)?;
@@ -431,8 +482,10 @@ pub fn build_plan_sets(
         version_override,
         now,
     )?;
-    // Each destination's files are written, re-checked and deflated on their own core; the
-    // records are shared, not copied.
+    // Each destination's files are written, re-checked and deflated on a core of their own, one
+    // destination after the other: the plain bytes of only as many files as there are cores are
+    // held at once. The records are shared, not copied; the 第6表 records, the bulk of them, are
+    // made while each file is written.
     let sets = in_parallel(&receivers, |rc| -> Result<ExportSet, AppError> {
         let members: Vec<&PlanRecords> =
             built.iter().filter(|b| rc.among(&b.destinations)).collect();
@@ -445,7 +498,11 @@ pub fn build_plan_sets(
             receiver_type: Some(rc.stype.clone()),
             timestamp: rc.timestamp.clone(),
         };
-        let plan = members.iter().flat_map(|b| b.plan.iter());
+        // Told how many records come, the writer sizes its buffer once.
+        let plan = Counted {
+            left: members.iter().map(|b| b.schedule.count).sum(),
+            inner: members.iter().flat_map(|b| b.plan()),
+        };
         let benefit = members.iter().flat_map(|b| b.benefit.iter());
         let supplement = members.iter().map(|b| &b.supplement);
         let files = vec![

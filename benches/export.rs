@@ -33,6 +33,7 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn main() {
+    tsunagi::allocator::tune();
     let dir = tempfile::tempdir().unwrap();
     let url = std::env::var("TSUNAGI_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.sqlite3").display()));

@@ -5,6 +5,7 @@
 //! `jobs` (the background queue), `web` (one module per screen), `cli` (command line),
 //! `demo` (the demonstration data behind `serve --demo`).
 
+pub mod allocator;
 pub mod auth;
 pub mod cli;
 pub mod config;

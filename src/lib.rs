@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod exchange;
 pub mod jobs;
+pub mod parallel;
 pub mod standard;
 pub mod web;
 

@@ -251,6 +251,20 @@ pub fn visit_bytes<T: Send>(
     threads: usize,
     visit: impl Fn(usize, &mut Records<'_>) -> T + Sync,
 ) -> Visit<T> {
+    visit_parts(b, charset, threads, usize::MAX, visit)
+}
+
+/// As [`visit_bytes`], with parts of at most about `part_bytes` (a part ends at the first
+/// record boundary after that size): a file of more parts than `threads` is read by `threads`
+/// threads, each taking the next part when done with one, so that only `threads` parts'
+/// texts are held at a time. With one thread the parts are read in turn on the calling thread.
+pub fn visit_parts<T: Send>(
+    b: &[u8],
+    charset: Charset,
+    threads: usize,
+    part_bytes: usize,
+    visit: impl Fn(usize, &mut Records<'_>) -> T + Sync,
+) -> Visit<T> {
     let run = |index: usize, chunk: &[u8]| -> PartRead<T> {
         let (text, malformed) = decode(chunk, charset);
         let mut records = Records {
@@ -269,8 +283,14 @@ pub fn visit_bytes<T: Send>(
             last_line: c.line,
         }
     };
-    let cuts = if threads > 1 && b.len() >= PARALLEL_FROM {
-        cut_points(b, threads)
+    let threads = threads.max(1);
+    let wanted = if b.len() >= PARALLEL_FROM {
+        threads.max(b.len().div_ceil(part_bytes.max(1)))
+    } else {
+        1
+    };
+    let cuts = if wanted > 1 {
+        cut_points(b, wanted)
     } else {
         Vec::new()
     };
@@ -292,21 +312,8 @@ pub fn visit_bytes<T: Send>(
     bounds.push(0);
     bounds.extend(cuts);
     bounds.push(b.len());
-    let parts: Vec<PartRead<T>> = std::thread::scope(|s| {
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .enumerate()
-            .map(|(index, w)| {
-                let chunk = &b[w[0]..w[1]];
-                let run = &run;
-                s.spawn(move || run(index, chunk))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
+    let chunks: Vec<&[u8]> = bounds.windows(2).map(|w| &b[w[0]..w[1]]).collect();
+    let parts = crate::parallel::map_in_turns(&chunks, threads, |index, chunk| run(index, chunk));
     if parts[..parts.len() - 1].iter().any(|p| p.open_quote) {
         drop(parts);
         return whole();
@@ -343,14 +350,14 @@ struct PartRead<T> {
     last_line: usize,
 }
 
-/// Up to `threads - 1` positions that may cut `b` into parts of about equal size: each right
-/// after a line feed with an even number of `"` before it (checked by [`visit_bytes`]).
-fn cut_points(b: &[u8], threads: usize) -> Vec<usize> {
+/// Up to `parts - 1` positions that may cut `b` into parts of about equal size: each right
+/// after a line feed with an even number of `"` before it (checked by [`visit_parts`]).
+fn cut_points(b: &[u8], parts: usize) -> Vec<usize> {
     let mut cuts = Vec::new();
     let mut quotes = 0usize;
     let mut from = 0usize;
-    for k in 1..threads {
-        let target = b.len() * k / threads;
+    for k in 1..parts {
+        let target = b.len() * k / parts;
         if target <= from {
             continue;
         }

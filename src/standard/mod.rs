@@ -45,7 +45,7 @@ pub use up3kyo::Plan3;
 pub use uphosoku::Supplement;
 pub use upplan::Schedule;
 pub use upsikyu::Benefit;
-pub use validate::{check_file, raw_records, read_file, write_file_then};
+pub use validate::{check_file, raw_records, read_file, write_unchecked};
 pub use version::{CsvVersion, Layout};
 
 /// A typed record of any kind. Serialised as the inner struct. The wide records are boxed so

@@ -57,15 +57,52 @@ fn looks_like_header(first: &str) -> bool {
 /// Reads one file: `path` is its name (directories are ignored), `bytes` its content.
 /// Never panics. A large file is split and checked on all cores.
 pub fn read_file(path: &str, bytes: &[u8]) -> ParsedFile {
-    read_core(path, bytes, cores(), MAX_FILE_BYTES)
+    read_core(
+        path,
+        bytes,
+        How::read(crate::parallel::cores()),
+        MAX_FILE_BYTES,
+    )
 }
 
-/// The findings `read_file` would give, without keeping anything but the findings: the
-/// records are read one at a time (three passes over the decoded text: versions, fields,
-/// typed records for the per-kind checks), on the calling thread. The writer's self-check
-/// uses it (memory: the decoded text and one record).
+/// The findings `read_file` would give, without keeping the records: the file is read in
+/// parts of [`CHECK_PART_BYTES`], one after the other on the calling thread, and each part's
+/// text and typed records are dropped once its checks are done (the typed records of kinds
+/// whose checks compare records, which are small files, are kept to the end). The writer's
+/// self-check uses it: several can run at once without holding whole files.
 pub fn check_file(path: &str, bytes: &[u8]) -> Vec<Finding> {
-    check_core(path, bytes, MAX_FILE_BYTES)
+    read_core(path, bytes, How::check(), MAX_FILE_BYTES).findings
+}
+
+/// The size of the parts [`check_file`] reads: 4 MiB of MS932 is about 5 MB of text and
+/// 35,000 第6表 records.
+const CHECK_PART_BYTES: usize = 4 << 20;
+
+/// How [`read_core`] reads: on how many threads, in parts of what size, keeping the records
+/// or only the findings.
+#[derive(Clone, Copy)]
+struct How {
+    threads: usize,
+    part_bytes: usize,
+    keep: bool,
+}
+
+impl How {
+    fn read(threads: usize) -> How {
+        How {
+            threads,
+            part_bytes: usize::MAX,
+            keep: true,
+        }
+    }
+
+    fn check() -> How {
+        How {
+            threads: 1,
+            part_bytes: CHECK_PART_BYTES,
+            keep: false,
+        }
+    }
 }
 
 /// The decoded field strings of every record of a file, in spec order, as [`read_file`] reads
@@ -96,10 +133,6 @@ pub fn raw_records(bytes: &[u8]) -> Vec<RawRecord> {
 /// decoded text of a file is indexed with u32 offsets, and MS932 grows by at most half when
 /// decoded to UTF-8, so this keeps every offset in range.
 const MAX_FILE_BYTES: usize = 1 << 30;
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
 
 /// What the file name and the size say, before the records are read.
 struct Head<'b> {
@@ -401,6 +434,8 @@ fn start_of(body: &[u8], charset: csvform::Charset) -> Start {
 #[derive(Default)]
 struct PartChecked {
     header_skipped: bool,
+    /// The part's records (those kept and those dropped).
+    count: usize,
     encoding: Vec<Finding>,
     /// (line, value) of every record whose CSV version is not the file's.
     versions: Vec<(usize, String)>,
@@ -423,7 +458,7 @@ fn per_record_kind_checks(kind: FileKind) -> bool {
     matches!(kind, FileKind::Upplan | FileKind::Upjsk)
 }
 
-fn read_core(path: &str, bytes: &[u8], threads: usize, max: usize) -> ParsedFile {
+fn read_core(path: &str, bytes: &[u8], how: How, max: usize) -> ParsedFile {
     let h = match head(path, bytes, max) {
         Ok(h) => h,
         Err(too_large) => return *too_large,
@@ -483,12 +518,19 @@ fn read_core(path: &str, bytes: &[u8], threads: usize, max: usize) -> ParsedFile
                 .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)));
             kind_checks(&mut kinds, kind, h.name.as_ref(), file_layout, typed);
             out.kinds = kinds.findings;
+            if !how.keep {
+                out.count = out.records.len();
+                out.records = Vec::new();
+            }
+        }
+        if out.count == 0 {
+            out.count = out.records.len();
         }
         out.encoding = encoding.findings;
         out.fields = fields.findings;
         out
     };
-    let mut visit = csvform::visit_bytes(h.body, h.charset, threads, check);
+    let mut visit = csvform::visit_parts(h.body, h.charset, how.threads, how.part_bytes, check);
     if start.header.is_some() && !visit.parts.first().is_some_and(|p| p.out.header_skipped) {
         // The first part held no record (blank lines only): read the file in one piece.
         visit = csvform::visit_bytes(h.body, h.charset, 1, check);
@@ -503,7 +545,7 @@ fn read_core(path: &str, bytes: &[u8], threads: usize, max: usize) -> ParsedFile
     if let Some(line) = start.header {
         sink.add(C::HeaderRow, Some(line), None, &[]);
     }
-    let count: usize = visit.parts.iter().map(|p| p.out.records.len()).sum();
+    let count: usize = visit.parts.iter().map(|p| p.out.count).sum();
     if count == 0 {
         sink.add(C::NoRecords, None, None, &[]);
     }
@@ -543,7 +585,7 @@ fn read_core(path: &str, bytes: &[u8], threads: usize, max: usize) -> ParsedFile
     for p in &mut parts {
         sink.findings.append(&mut p.kinds);
     }
-    let mut records = Vec::with_capacity(count);
+    let mut records = Vec::with_capacity(parts.iter().map(|p| p.records.len()).sum());
     for p in parts {
         records.extend(p.records);
     }
@@ -552,6 +594,9 @@ fn read_core(path: &str, bytes: &[u8], threads: usize, max: usize) -> ParsedFile
             .iter()
             .filter_map(|r| r.data.as_ref().map(|d| (r.line, d)));
         kind_checks(&mut sink, kind, h.name.as_ref(), file_layout, typed);
+    }
+    if !how.keep {
+        records = Vec::new();
     }
     let findings = sink.findings;
     ParsedFile {
@@ -563,87 +608,6 @@ fn read_core(path: &str, bytes: &[u8], threads: usize, max: usize) -> ParsedFile
         records,
         findings,
     }
-}
-
-/// [`check_file`]: the findings of [`read_core`], in the same order, reading the records one at
-/// a time.
-fn check_core(path: &str, bytes: &[u8], max: usize) -> Vec<Finding> {
-    let h = match head(path, bytes, max) {
-        Ok(h) => h,
-        Err(too_large) => return too_large.findings,
-    };
-    let file_name = h.file_name;
-    let mut stream = csvform::RecordStream::new(h.body, h.charset);
-    let encoding_checks = stream.malformed && !h.utf8;
-    // Pass 1: the header row, the count, malformed bytes and the versions.
-    let mut encoding = Sink {
-        file: &file_name,
-        findings: Vec::new(),
-    };
-    let mut version_sink = Sink {
-        file: &file_name,
-        findings: Vec::new(),
-    };
-    let mut versions = Versions::default();
-    let mut header: Option<usize> = None;
-    let mut count = 0usize;
-    while let Some((line, r)) = stream.next_fields() {
-        if count == 0 && header.is_none() && looks_like_header(r.get(0)) {
-            header = Some(line);
-            continue;
-        }
-        count += 1;
-        if encoding_checks {
-            bad_encoding(&mut encoding, line, r);
-        }
-        versions.see(&mut version_sink, line, r.get(0));
-    }
-    let mut sink = Sink {
-        file: &file_name,
-        findings: h.findings,
-    };
-    sink.findings
-        .extend(split_findings(&file_name, stream.issues()));
-    if let Some(line) = header {
-        sink.add(C::HeaderRow, Some(line), None, &[]);
-    }
-    if count == 0 {
-        sink.add(C::NoRecords, None, None, &[]);
-    }
-    sink.findings.extend(encoding.findings);
-    sink.findings.extend(version_sink.findings);
-    let (_, file_layout) = versions.finish(&mut sink, h.name_layout, h.kind);
-    let Some(kind) = h.kind else {
-        return sink.findings;
-    };
-    let plans = plans(kind);
-    // Pass 2: the fields of every record.
-    stream.rewind();
-    if header.is_some() {
-        stream.next_fields();
-    }
-    while let Some((line, r)) = stream.next_fields() {
-        check_record(&mut sink, &plans, file_layout, line, r);
-    }
-    // Pass 3: the typed records, one at a time, for the per-kind checks.
-    stream.rewind();
-    if header.is_some() {
-        stream.next_fields();
-    }
-    let typed = std::iter::from_fn(|| {
-        loop {
-            let (line, r) = stream.next_fields()?;
-            let layout = layout_of(r, file_layout);
-            if r.len() != plans[usize::from(layout == Layout::V4)].len() {
-                continue;
-            }
-            if let Some(d) = Record::from_raw(kind, r, layout) {
-                return Some((line, d));
-            }
-        }
-    });
-    kind_checks(&mut sink, kind, h.name.as_ref(), file_layout, typed);
-    sink.findings
 }
 
 /// A field named lazily: (kind, layout, item name), resolved only when a finding is made.
@@ -962,18 +926,26 @@ pub fn write_file<R: std::borrow::Borrow<Record>>(
     records: impl IntoIterator<Item = R>,
     version: CsvVersion,
 ) -> WrittenFile {
-    write_file_then(name, records, version, check_file)
+    match write_unchecked(name, records, version) {
+        Ok(mut written) => {
+            let checked = check_file(&written.name, &written.bytes);
+            written.findings.extend(checked);
+            written
+        }
+        Err(refused) => refused,
+    }
 }
 
-/// [`super::write_file`] with its self-check run by `check`, which is given the file name and
-/// bytes and must run [`check_file`] on them: a caller may choose when it runs (the export lets
-/// one file at a time be checked, as a check holds the whole file's text besides its bytes).
-pub fn write_file_then<R: std::borrow::Borrow<Record>>(
+/// [`super::write_file`] without its self-check: `Ok` holds a written file, and the caller must
+/// add the findings of [`check_file`] on its bytes to its own (the export runs the check on one
+/// thread while another deflates and hashes the bytes); `Err` holds a file refused before
+/// writing (a bad name, a version or kind that cannot be written), with no bytes and nothing
+/// to check.
+pub fn write_unchecked<R: std::borrow::Borrow<Record>>(
     name: &FileName,
     records: impl IntoIterator<Item = R>,
     version: CsvVersion,
-    check: impl FnOnce(&str, &[u8]) -> Vec<Finding>,
-) -> WrittenFile {
+) -> Result<WrittenFile, WrittenFile> {
     let layout = version.layout();
     let mut findings = Vec::new();
     let file_name = match name.build(layout) {
@@ -1005,11 +977,11 @@ pub fn write_file_then<R: std::borrow::Borrow<Record>>(
         ));
     }
     if !findings.is_empty() {
-        return WrittenFile {
+        return Err(WrittenFile {
             name: file_name,
             bytes: Vec::new(),
             findings,
-        };
+        });
     }
     let table = name.kind.table();
     let text_mask: Vec<bool> = layout::fields_in(table, layout)
@@ -1056,13 +1028,11 @@ pub fn write_file_then<R: std::borrow::Borrow<Record>>(
             .map(|(f, _)| line_breaks(f))
             .sum::<usize>();
     }
-    // Our own checker on what we wrote (the findings only; the records are not kept).
-    findings.extend(check(&file_name, &bytes));
-    WrittenFile {
+    Ok(WrittenFile {
         name: file_name,
         bytes,
         findings,
-    }
+    })
 }
 
 fn line_breaks(s: &str) -> usize {
@@ -1144,10 +1114,33 @@ mod tests {
         (name, out)
     }
 
+    /// The findings of `check_file`, and of reading in parts of 1 MiB on one and two threads
+    /// (more parts than threads), which must all be the same.
+    fn checked(name: &str, bytes: &[u8]) -> Vec<Finding> {
+        let whole = read_core(name, bytes, How::read(1), MAX_FILE_BYTES);
+        for threads in [1, 2] {
+            let small = How {
+                threads,
+                part_bytes: 1 << 20,
+                keep: true,
+            };
+            let parts = read_core(name, bytes, small, MAX_FILE_BYTES);
+            assert_eq!(
+                parts.findings, whole.findings,
+                "1 MiB parts, {threads} threads"
+            );
+            assert_eq!(
+                parts.records, whole.records,
+                "1 MiB parts, {threads} threads"
+            );
+        }
+        read_core(name, bytes, How::check(), MAX_FILE_BYTES).findings
+    }
+
     #[test]
     fn trouble_past_the_first_part_reads_as_on_one_thread() {
         let (name, bytes) = big_upplan_with_trouble();
-        let one = read_core(&name, &bytes, 1, MAX_FILE_BYTES);
+        let one = read_core(&name, &bytes, How::read(1), MAX_FILE_BYTES);
         let codes: Vec<_> = one.findings.iter().map(|f| f.code).collect();
         for code in [
             C::HeaderRow,
@@ -1159,11 +1152,11 @@ mod tests {
             assert!(codes.contains(&code), "{code:?} in {codes:?}");
         }
         for threads in [2, 3] {
-            let many = read_core(&name, &bytes, threads, MAX_FILE_BYTES);
+            let many = read_core(&name, &bytes, How::read(threads), MAX_FILE_BYTES);
             assert_eq!(many.findings, one.findings, "{threads} threads");
             assert_eq!(many.records, one.records, "{threads} threads");
         }
-        assert_eq!(check_core(&name, &bytes, MAX_FILE_BYTES), one.findings);
+        assert_eq!(checked(&name, &bytes), one.findings);
     }
 
     #[test]
@@ -1177,7 +1170,7 @@ mod tests {
         assert!(out.len() > 3 << 20);
         let start = start_of(&out, csvform::Charset::Ms932);
         assert_eq!(start.version, Some(CsvVersion::V202407));
-        let one = read_core(&name, &out, 1, MAX_FILE_BYTES);
+        let one = read_core(&name, &out, How::read(1), MAX_FILE_BYTES);
         assert_eq!(
             one.findings
                 .iter()
@@ -1185,18 +1178,18 @@ mod tests {
                 .count(),
             2_000
         );
-        let many = read_core(&name, &out, 2, MAX_FILE_BYTES);
+        let many = read_core(&name, &out, How::read(2), MAX_FILE_BYTES);
         assert_eq!(many.findings, one.findings);
-        assert_eq!(check_core(&name, &out, MAX_FILE_BYTES), one.findings);
+        assert_eq!(checked(&name, &out), one.findings);
     }
 
     #[test]
     fn reading_on_several_threads_gives_what_one_thread_gives() {
         let (name, bytes) = big_upplan();
-        let one = read_core(&name, &bytes, 1, MAX_FILE_BYTES);
+        let one = read_core(&name, &bytes, How::read(1), MAX_FILE_BYTES);
         assert!(one.findings.len() > 30, "{}", one.findings.len());
         for threads in [2, 3] {
-            let many = read_core(&name, &bytes, threads, MAX_FILE_BYTES);
+            let many = read_core(&name, &bytes, How::read(threads), MAX_FILE_BYTES);
             let parts = csvform::visit_bytes(&bytes, csvform::Charset::Ms932, threads, |_, _| ());
             assert_eq!(
                 parts.parts.len(),
@@ -1205,7 +1198,7 @@ mod tests {
             );
             assert_eq!(many.findings, one.findings);
             assert_eq!(many.records, one.records);
-            let checked = check_core(&name, &bytes, MAX_FILE_BYTES);
+            let checked = checked(&name, &bytes);
             assert_eq!(checked, one.findings);
         }
     }

@@ -28,7 +28,7 @@ use crate::domain::{
 use crate::standard::{
     ActualsDelete, Benefit, CsvVersion, DateOrZero, FileKind, FileName, Finding, Hhmm, Layout,
     MonthOrZero, Plan1, Plan1Delete, Plan2, Plan3, PlanDelete, Record, Schedule, Severity,
-    Supplement, UnitPrice, WrittenFile, check_file, write_file_then,
+    Supplement, UnitPrice, WrittenFile, check_file, write_unchecked,
 };
 use crate::web::AppError;
 use crate::web::schedules::{Basis, table7_from};
@@ -239,20 +239,28 @@ impl SetFile {
     /// Hashes and deflates a written file; its plain bytes are dropped. A file the writer
     /// refused (no name: its findings say why) is kept without an entry: it is never sent.
     pub fn pack(f: WrittenFile) -> std::io::Result<SetFile> {
+        let mut packed = SetFile::pack_bytes(&f.name, &f.bytes)?;
+        packed.findings = f.findings;
+        Ok(packed)
+    }
+
+    /// A file named `name` (empty: refused, no entry) with content `bytes`, hashed and
+    /// deflated; no findings.
+    fn pack_bytes(name: &str, bytes: &[u8]) -> std::io::Result<SetFile> {
         let mut zipped = Vec::new();
-        if !f.name.is_empty() {
+        if !name.is_empty() {
             let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-            zip.start_file(f.name.as_str(), zip_options())
+            zip.start_file(name, zip_options())
                 .map_err(std::io::Error::other)?;
-            zip.write_all(&f.bytes)?;
+            zip.write_all(bytes)?;
             zipped = zip.finish().map_err(std::io::Error::other)?.into_inner();
         }
         Ok(SetFile {
-            sha256: hex::encode(Sha256::digest(&f.bytes)),
-            size: f.bytes.len(),
-            lines: f.bytes.iter().filter(|b| **b == b'\n').count(),
-            name: f.name,
-            findings: f.findings,
+            sha256: hex::encode(Sha256::digest(bytes)),
+            size: bytes.len(),
+            lines: bytes.iter().filter(|b| **b == b'\n').count(),
+            name: name.to_string(),
+            findings: Vec::new(),
             zipped,
         })
     }
@@ -271,28 +279,35 @@ impl SetFile {
 
 /// How many of an export's files are written at once, each on a thread of its own: each holds
 /// its bytes while it is written, checked and deflated (30 MB for a UPPLAN of the benchmark's
-/// 2,000 recipients). More threads would hold more files and, as the checks take turns
-/// ([`CHECKING`]), hardly go faster.
+/// 2,000 recipients), and its check holds one part of the file's text and records at a time
+/// (`standard::check_file`).
 const FILES_AT_ONCE: usize = 2;
 
-/// Our own checker runs on one file at a time: a check holds the file's text (decoded) besides
-/// its bytes, 37 MB more for a 30 MB UPPLAN. A check takes about as long as writing and
-/// deflating the file (0.4 s and 0.3 s for that UPPLAN), so the two threads mostly take turns
-/// rather than wait: one writes while the other checks.
-static CHECKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Writes a file, checks it (one file at a time, [`CHECKING`]) and packs it
-/// ([`SetFile::pack`]): the builders' way of adding a file to a set.
+/// Writes a file, checks it with our own checker and packs it ([`SetFile::pack`]): the
+/// builders' way of adding a file to a set.
 pub(crate) fn write_packed<R: std::borrow::Borrow<Record>>(
     name: &FileName,
     records: impl IntoIterator<Item = R>,
     version: CsvVersion,
 ) -> Result<SetFile, AppError> {
-    let written = write_file_then(name, records, version, |name, bytes| {
-        let _one_at_a_time = CHECKING.lock().unwrap_or_else(|e| e.into_inner());
-        check_file(name, bytes)
+    let written = match write_unchecked(name, records, version) {
+        Ok(written) => written,
+        Err(refused) => return SetFile::pack(refused).map_err(AppError::internal),
+    };
+    // The check reads the file back while this thread deflates and hashes it: they take about
+    // as long as each other, and a set's files are written one after another.
+    let (checked, packed) = std::thread::scope(|s| {
+        let check = s.spawn(|| check_file(&written.name, &written.bytes));
+        let packed = SetFile::pack_bytes(&written.name, &written.bytes);
+        let checked = check
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (checked, packed)
     });
-    SetFile::pack(written).map_err(AppError::internal)
+    let mut packed = packed.map_err(AppError::internal)?;
+    packed.findings = written.findings;
+    packed.findings.extend(checked);
+    Ok(packed)
 }
 
 impl ExportSet {
@@ -385,40 +400,8 @@ pub(crate) fn content_hash<R: std::borrow::Borrow<Record>>(
 /// Each thread takes the next item when it is done with one, so a large set does not hold up
 /// the others. Results keep the items' order.
 pub(crate) fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(FILES_AT_ONCE)
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let (f, next) = (&f, &next);
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(t) = items.get(i) else {
-                            return done;
-                        };
-                        done.push((i, f(t)));
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            let done = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            for (i, r) in done {
-                out[i] = Some(r);
-            }
-        }
-    });
-    out.into_iter().flatten().collect()
+    let threads = crate::parallel::cores().min(FILES_AT_ONCE);
+    crate::parallel::map_in_turns(items, threads, |_, t| f(t))
 }
 
 /// An iterator that says how many items it yields, `left` (exactly: the caller counted them),

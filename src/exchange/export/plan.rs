@@ -439,6 +439,9 @@ pub fn plan_records_for<'d>(
 
 /// Builds the 利用票 sets of a 居宅 for a month and these recipients (all of the office's
 /// when `only` is empty). `now` is naive JST: it dates the records and names the files.
+/// How many recipients' records a thread makes at a time.
+const BUILD_BATCH: usize = 100;
+
 pub fn build_plan_sets(
     conn: &mut DbConnection,
     care_office: &Office,
@@ -464,15 +467,26 @@ pub fn build_plan_sets(
     let data = MonthData::load(conn, corp, &chosen.iter().collect::<Vec<_>>(), m)?;
     let total = chosen.len();
     let mut built: Vec<PlanRecords> = Vec::new();
-    for (i, r) in chosen.into_iter().enumerate() {
-        if i % 100 == 0 {
-            progress(i, total)?;
+    // Each recipient's records are made (and hashed) on every core, a batch at a time; the
+    // job's progress is written between batches.
+    let threads = crate::parallel::cores();
+    let mut done = 0;
+    for batch in chosen.chunks(BUILD_BATCH * threads) {
+        progress(done, total)?;
+        let parts: Vec<&[Recipient]> = batch.chunks(BUILD_BATCH).collect();
+        let made = crate::parallel::map_in_turns(&parts, threads, |_, part| {
+            part.iter()
+                .map(|r| plan_records_for(&data, &sender, r.clone(), m, today))
+                .collect::<Vec<_>>()
+        });
+        for made in made.into_iter().flatten() {
+            match made? {
+                Ok(Some(b)) => built.push(b),
+                Ok(None) => {}
+                Err(b) => result.blocked.push(b),
+            }
         }
-        match plan_records_for(&data, &sender, r, m, today)? {
-            Ok(Some(b)) => built.push(b),
-            Ok(None) => {}
-            Err(b) => result.blocked.push(b),
-        }
+        done += batch.len();
     }
     // Destinations: every provider (number + type) of the recipients.
     let receivers = receivers(

@@ -149,13 +149,27 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The value of 1 to 9 half-width digits (`None` for anything else): the one number parser of
+/// the reader's hot path (dates, times, months, counts).
+#[inline]
+fn digits_value(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+    }
+    Some(v)
+}
+
 impl FieldValue for u32 {
     fn parse_field(s: &str) -> Option<Self> {
-        if all_digits(s) && s.len() <= 9 {
-            s.parse().ok()
-        } else {
-            None
-        }
+        digits_value(s.as_bytes())
     }
     fn format_field(&self) -> String {
         self.to_string()
@@ -211,14 +225,33 @@ fn push_digits(out: &mut String, v: u32, width: u32) {
 
 /// `YYYYMMDD` → date (strict: 8 ASCII digits, a real day).
 pub fn parse_yyyymmdd(s: &str) -> Option<NaiveDate> {
-    if s.len() != 8 || !all_digits(s) {
+    let (y, m, d) = yyyymmdd(s)?;
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+}
+
+/// `YYYYMMDD` → (year, month, day) when it names a real day (the check without building a
+/// date).
+#[inline]
+fn yyyymmdd(s: &str) -> Option<(u32, u32, u32)> {
+    if s.len() != 8 {
         return None;
     }
-    NaiveDate::from_ymd_opt(
-        s[..4].parse().ok()?,
-        s[4..6].parse().ok()?,
-        s[6..].parse().ok()?,
-    )
+    let v = digits_value(s.as_bytes())?;
+    let (y, m, d) = (v / 10_000, v / 100 % 100, v % 100);
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+    let last = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=last).contains(&d).then_some((y, m, d))
+}
+
+/// Whether `s` is `YYYYMMDD` naming a real day (as [`parse_yyyymmdd`] reads it).
+pub fn is_yyyymmdd(s: &str) -> bool {
+    yyyymmdd(s).is_some()
 }
 
 macro_rules! domain_field {
@@ -255,11 +288,11 @@ impl FieldValue for ServiceType {
 
 impl FieldValue for ServiceMonth {
     fn parse_field(s: &str) -> Option<Self> {
-        if all_digits(s) {
-            ServiceMonth::parse(s).ok()
-        } else {
-            None
+        if s.len() != 6 {
+            return None;
         }
+        let v = digits_value(s.as_bytes())?;
+        ServiceMonth::new((v / 100) as u16, (v % 100) as u8).ok()
     }
     fn format_field(&self) -> String {
         self.yyyymm()
@@ -376,13 +409,13 @@ impl Hhmm {
 
 impl FieldValue for Hhmm {
     fn parse_field(s: &str) -> Option<Self> {
-        if s.len() != 4 || !all_digits(s) {
+        if s.len() != 4 {
             return None;
         }
-        if s == "9999" {
-            return Some(Self::NoTime);
+        match digits_value(s.as_bytes())? {
+            9999 => Some(Self::NoTime),
+            v => Self::at((v / 100) as u8, (v % 100) as u8),
         }
-        Self::at(s[..2].parse().ok()?, s[2..].parse().ok()?)
     }
     fn format_field(&self) -> String {
         let mut s = String::with_capacity(4);
@@ -539,6 +572,30 @@ pub(crate) mod prelude {
 /// A problem with one field value: the code and its message arguments.
 pub type FieldProblem = (FindingCode, Vec<(&'static str, String)>);
 
+/// A quick test that a value passes [`check_field`] (`true` only then; `false` may also mean
+/// "ask check_field"): the reader's path for the common, valid values of the common kinds.
+#[inline]
+pub fn surely_valid(def: &FieldDef, max: u16, value: &str) -> bool {
+    use FieldKind::*;
+    let b = value.as_bytes();
+    if b.is_empty() {
+        return !def.required;
+    }
+    let fits = max == 0 || b.len() <= usize::from(max);
+    let digits = || b.iter().all(u8::is_ascii_digit);
+    match def.kind {
+        Text => true,
+        Int => fits && digits(),
+        Insurer => fits && b.len() == 6 && digits(),
+        Office => fits && b.len() == 10 && digits(),
+        Date => fits && is_yyyymmdd(value),
+        Time => fits && Hhmm::parse_field(value).is_some(),
+        Month => fits && ServiceMonth::parse_field(value).is_some(),
+        Choice(codes) => fits && codes.contains(&value),
+        _ => false,
+    }
+}
+
 /// Checks one value against its column (`max` already adjusted for the version).
 pub fn check_field(def: &FieldDef, max: u16, value: &str) -> Option<FieldProblem> {
     use FieldKind::*;
@@ -584,11 +641,8 @@ pub fn check_field(def: &FieldDef, max: u16, value: &str) -> Option<FieldProblem
                 bad("半角数字10桁、生保単独は H＋数字9桁 / 10 digits, or H + 9 digits")
             }
         }
-        Date => parse_yyyymmdd(value)
-            .is_none()
-            .then(|| (C::BadDate, vec![v()])),
-        DateOrZero => (value != "00000000" && parse_yyyymmdd(value).is_none())
-            .then(|| (C::BadDate, vec![v()])),
+        Date => (!is_yyyymmdd(value)).then(|| (C::BadDate, vec![v()])),
+        DateOrZero => (value != "00000000" && !is_yyyymmdd(value)).then(|| (C::BadDate, vec![v()])),
         Month => ServiceMonth::parse_field(value)
             .is_none()
             .then(|| (C::BadMonth, vec![v()])),
@@ -734,6 +788,106 @@ mod tests {
             code(FieldKind::Postal, 8, false, "12-34567"),
             Some(C::BadFormat)
         );
+    }
+
+    #[test]
+    fn surely_valid_never_passes_what_check_field_flags() {
+        use FieldKind::*;
+        let kinds = [
+            Version,
+            Insurer,
+            Insured,
+            Office,
+            Date,
+            DateOrZero,
+            Month,
+            MonthOrZero,
+            Time,
+            Int,
+            Decimal,
+            Choice(&["0", "1", "06"]),
+            Alnum,
+            Postal,
+            Phone,
+            ServiceCode,
+            ServiceType,
+            DayMask,
+            Text,
+            Unused,
+        ];
+        let pieces = [
+            "", "0", "1", "06", "9", "12", "2024", "0229", "0230", "1231", "2359", "2400", "9999",
+            "13", "00", "a", "H", "-", "１", "介", ".", " ",
+        ];
+        let mut values = vec![String::new()];
+        for a in pieces {
+            for b in pieces {
+                for c in ["", "0", "01", "202402", "1310100001"] {
+                    values.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        let mut passed = 0;
+        for kind in kinds {
+            for max in [0u16, 1, 2, 4, 6, 8, 10, 12] {
+                for required in [false, true] {
+                    let d = def(kind, max, required);
+                    for v in &values {
+                        if surely_valid(&d, max, v) {
+                            passed += 1;
+                            assert_eq!(check_field(&d, max, v), None, "{kind:?} {max} {v:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(passed > 1000, "{passed}");
+    }
+
+    #[test]
+    fn dates_months_and_times_read_as_chrono_and_str_parse_read_them() {
+        for y in [0, 1900, 1999, 2000, 2023, 2024, 2100, 9999] {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    let s = format!("{y:04}{m:02}{d:02}");
+                    let want = NaiveDate::from_ymd_opt(y, m, d);
+                    assert_eq!(parse_yyyymmdd(&s), want, "{s}");
+                    assert_eq!(is_yyyymmdd(&s), want.is_some(), "{s}");
+                }
+            }
+        }
+        for bad in [
+            "2024010",
+            "202401011",
+            "2024-1-1",
+            "２０２４０１０１",
+            "+2024011",
+            "",
+        ] {
+            assert!(!is_yyyymmdd(bad), "{bad}");
+        }
+        for v in 0..=9999u32 {
+            let s = format!("{v:04}");
+            let want = if v == 9999 {
+                Some(Hhmm::NoTime)
+            } else {
+                Hhmm::at((v / 100) as u8, (v % 100) as u8)
+            };
+            assert_eq!(Hhmm::parse_field(&s), want, "{s}");
+        }
+        for s in ["930", "09300", "+930", "09:3", "０９３０"] {
+            assert_eq!(Hhmm::parse_field(s), None, "{s}");
+        }
+        assert_eq!(
+            ServiceMonth::parse_field("202502"),
+            ServiceMonth::new(2025, 2).ok()
+        );
+        for s in ["202500", "202513", "18720", "20250", "2025-2", "+20252"] {
+            assert_eq!(ServiceMonth::parse_field(s), None, "{s}");
+        }
+        assert_eq!(u32::parse_field("000000123"), Some(123));
+        assert_eq!(u32::parse_field("1234567890"), None);
+        assert_eq!(u32::parse_field("+1"), None);
     }
 
     #[test]

@@ -6,9 +6,10 @@
 
 use super::file_name::FileKind;
 use super::finding::{Finding, FindingCode as C, Severity};
-use super::layout::{DateOrZero, MonthOrZero};
+use super::layout::{DateOrZero, FieldValue, MonthOrZero};
 use super::version::Layout;
 use super::{ParsedFile, Record};
+use crate::domain::{InsuredNumber, InsurerNumber};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The kind of a set.
@@ -296,10 +297,22 @@ fn check_one(files: &[ParsedFile], timestamp: String, members: Vec<usize>) -> Se
     }
 }
 
-type Key = (String, String, String);
+/// 保険者番号, 被保険者番号 and the date or month that the files of a set must agree on.
+type Key = (InsurerNumber, InsuredNumber, When);
+
+/// The third part of a [`Key`]: 計画作成日 in a plan set, 対象年月 in a 第6表 set.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum When {
+    Day(DateOrZero),
+    Month(MonthOrZero),
+}
 
 fn key_text(k: &Key) -> String {
-    format!("{} {} {}", k.0, k.1, k.2)
+    let when = match k.2 {
+        When::Day(d) => d.format_field(),
+        When::Month(m) => m.format_field(),
+    };
+    format!("{} {} {when}", k.0, k.1)
 }
 
 struct Rows<'a> {
@@ -368,18 +381,14 @@ fn cross(
     }
 }
 
-fn d8(d: chrono::NaiveDate) -> String {
-    d.format("%Y%m%d").to_string()
-}
-
 /// 保険者番号 + 被保険者番号 + 居宅サービス計画作成（変更）日.
 fn plan_keys(fs: &[&ParsedFile], findings: &mut Vec<Finding>) {
     use FileKind::*;
     let Some(p1) = rows_of(fs, Up1kyo, |r| match r {
         Record::Plan1(r) => Some((
-            r.insurer.to_string(),
-            r.insured.to_string(),
-            d8(r.plan_date),
+            r.insurer,
+            r.insured,
+            When::Day(DateOrZero::Date(r.plan_date)),
         )),
         _ => None,
     }) else {
@@ -387,9 +396,9 @@ fn plan_keys(fs: &[&ParsedFile], findings: &mut Vec<Finding>) {
     };
     if let Some(p2) = rows_of(fs, Up2kyo, |r| match r {
         Record::Plan2(r) => Some((
-            r.insurer.to_string(),
-            r.insured.to_string(),
-            d8(r.plan_date),
+            r.insurer,
+            r.insured,
+            When::Day(DateOrZero::Date(r.plan_date)),
         )),
         _ => None,
     }) {
@@ -397,23 +406,16 @@ fn plan_keys(fs: &[&ParsedFile], findings: &mut Vec<Finding>) {
     }
     if let Some(p3) = rows_of(fs, Up3kyo, |r| match r {
         Record::Plan3(r) => Some((
-            r.insurer.to_string(),
-            r.insured.to_string(),
-            d8(r.plan_date),
+            r.insurer,
+            r.insured,
+            When::Day(DateOrZero::Date(r.plan_date)),
         )),
         _ => None,
     }) {
         cross(findings, &p1, Up1kyo, &p3, Up3kyo, true);
     }
     if let Some(h) = rows_of(fs, Uphosoku, |r| match r {
-        Record::Supplement(r) => Some((
-            r.insurer.to_string(),
-            r.insured.to_string(),
-            match r.plan_date {
-                DateOrZero::Date(d) => d8(d),
-                DateOrZero::Zero => "00000000".into(),
-            },
-        )),
+        Record::Supplement(r) => Some((r.insurer, r.insured, When::Day(r.plan_date))),
         _ => None,
     }) {
         cross(findings, &p1, Up1kyo, &h, Uphosoku, true);
@@ -425,9 +427,9 @@ fn schedule_keys(fs: &[&ParsedFile], findings: &mut Vec<Finding>) {
     use FileKind::*;
     let Some(p6) = rows_of(fs, Upplan, |r| match r {
         Record::Schedule(r) => Some((
-            r.insurer.to_string(),
-            r.insured.to_string(),
-            r.month.yyyymm(),
+            r.insurer,
+            r.insured,
+            When::Month(MonthOrZero::Month(r.month)),
         )),
         _ => None,
     }) else {
@@ -435,23 +437,16 @@ fn schedule_keys(fs: &[&ParsedFile], findings: &mut Vec<Finding>) {
     };
     if let Some(p7) = rows_of(fs, Upsikyu, |r| match r {
         Record::Benefit(r) => Some((
-            r.insurer.to_string(),
-            r.insured.to_string(),
-            r.month.yyyymm(),
+            r.insurer,
+            r.insured,
+            When::Month(MonthOrZero::Month(r.month)),
         )),
         _ => None,
     }) {
         cross(findings, &p6, Upplan, &p7, Upsikyu, true);
     }
     if let Some(h) = rows_of(fs, Uphosoku, |r| match r {
-        Record::Supplement(r) => Some((
-            r.insurer.to_string(),
-            r.insured.to_string(),
-            match r.month {
-                MonthOrZero::Month(m) => m.yyyymm(),
-                MonthOrZero::Zero => "000000".into(),
-            },
-        )),
+        Record::Supplement(r) => Some((r.insurer, r.insured, When::Month(r.month))),
         _ => None,
     }) {
         cross(findings, &p6, Upplan, &h, Uphosoku, true);

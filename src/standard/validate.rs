@@ -372,13 +372,18 @@ fn check_record(
         return None;
     }
     for &(no, def, max) in plan {
-        if def.kind == FieldKind::Version {
+        let value = raw.get(no - 1);
+        if matches!(def.kind, FieldKind::Version) {
             continue;
         }
-        let value = raw.get(no - 1);
-        if let Some((code, args)) = layout::check_field(def, max, value) {
+        let problem = if layout::surely_valid(def, max, value) {
+            None
+        } else {
+            layout::check_field(def, max, value)
+        };
+        if let Some((code, args)) = problem {
             sink.add(code, Some(line), Some((no, def.name)), &args);
-        } else if def.kind == FieldKind::ServiceType
+        } else if matches!(def.kind, FieldKind::ServiceType)
             && !value.is_empty()
             && ServiceType::from_code(value).is_none()
         {

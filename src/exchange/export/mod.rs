@@ -368,13 +368,18 @@ pub(crate) fn u(v: Option<i64>) -> Option<u32> {
     v.map(|x| x.clamp(0, u32::MAX as i64) as u32)
 }
 
-/// Hex SHA-256 of the records' fields, with the creation date (作成年月日) left out so that an
-/// unchanged month exported on another day hashes the same.
+/// Hex BLAKE3 of the records' fields, with the creation date (作成年月日) left out so that an
+/// unchanged month exported on another day hashes the same. Only compared with the hash of the
+/// last export (「前回出力から変更がありません」), so it need not be SHA-256 like the files' hashes,
+/// which are kept as evidence; BLAKE3 hashes the month's records in a fraction of the time.
+/// (History rows written before the switch hold SHA-256: the first export after it is then
+/// seen as changed, once.)
 pub(crate) fn content_hash<R: std::borrow::Borrow<Record>>(
     records: impl IntoIterator<Item = R>,
 ) -> String {
-    let mut h = Sha256::new();
+    let mut h = blake3::Hasher::new();
     let mut raw = crate::standard::RawRecord::default();
+    let mut bytes = Vec::new();
     for r in records {
         let r = r.borrow();
         raw.clear();
@@ -384,15 +389,18 @@ pub(crate) fn content_hash<R: std::borrow::Borrow<Record>>(
             r,
             Record::Schedule(_) | Record::Benefit(_) | Record::Plan1(_)
         );
+        // One update per record: the hasher is fastest on longer input.
+        bytes.clear();
         for (i, f) in raw.iter().enumerate() {
             if !(dated && i == 3) {
-                h.update(f.as_bytes());
+                bytes.extend_from_slice(f.as_bytes());
             }
-            h.update([0x1f]);
+            bytes.push(0x1f);
         }
-        h.update([0x1e]);
+        bytes.push(0x1e);
+        h.update(&bytes);
     }
-    hex::encode(h.finalize())
+    h.finalize().to_hex().to_string()
 }
 
 /// Runs `f` for every item on up to [`FILES_AT_ONCE`] cores (the sets of an export are

@@ -687,27 +687,79 @@ pub fn write_fields<'a>(
     fields: impl Iterator<Item = &'a str>,
     text: &[bool],
 ) -> Vec<(usize, char)> {
-    let mut bad_all = Vec::new();
-    let mut bad = Vec::new();
-    for (i, f) in fields.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        if text.get(i).copied().unwrap_or(false) {
-            out.push(b'"');
-            if f.contains('"') {
-                encoding::encode_into(&f.replace('"', "\"\""), out, &mut bad);
-            } else {
-                encoding::encode_into(f, out, &mut bad);
+    FieldWriter::default().write(out, fields, text)
+}
+
+/// Writes records one after another, remembering each column's last non-ASCII value and its
+/// MS932 bytes: the names that fill most of a file (プラン担当者名, サービス事業所名) repeat
+/// on every line, and copying their bytes is much cheaper than encoding them again.
+#[derive(Default)]
+pub struct FieldWriter {
+    /// Per column: the last non-ASCII value written.
+    last: Vec<Option<Encoded>>,
+}
+
+/// A value and what writing it gave.
+struct Encoded {
+    value: String,
+    /// The bytes as written (inside the quotes).
+    bytes: Vec<u8>,
+    /// The characters that could not be encoded.
+    bad: Vec<char>,
+}
+
+impl FieldWriter {
+    /// As [`write_fields`].
+    pub fn write<'a>(
+        &mut self,
+        out: &mut Vec<u8>,
+        fields: impl Iterator<Item = &'a str>,
+        text: &[bool],
+    ) -> Vec<(usize, char)> {
+        let mut bad_all = Vec::new();
+        for (i, f) in fields.enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
-            out.push(b'"');
-        } else {
-            encoding::encode_into(f, out, &mut bad);
+            let quoted = text.get(i).copied().unwrap_or(false);
+            if quoted {
+                out.push(b'"');
+            }
+            if f.is_ascii() && !(quoted && f.contains('"')) {
+                out.extend_from_slice(f.as_bytes());
+            } else {
+                if self.last.len() <= i {
+                    self.last.resize_with(i + 1, || None);
+                }
+                match &self.last[i] {
+                    Some(e) if e.value == f => {
+                        out.extend_from_slice(&e.bytes);
+                        bad_all.extend(e.bad.iter().map(|c| (i, *c)));
+                    }
+                    _ => {
+                        let start = out.len();
+                        let mut bad = Vec::new();
+                        if quoted && f.contains('"') {
+                            encoding::encode_into(&f.replace('"', "\"\""), out, &mut bad);
+                        } else {
+                            encoding::encode_into(f, out, &mut bad);
+                        }
+                        bad_all.extend(bad.iter().map(|c| (i, *c)));
+                        self.last[i] = Some(Encoded {
+                            value: f.to_string(),
+                            bytes: out[start..].to_vec(),
+                            bad,
+                        });
+                    }
+                }
+            }
+            if quoted {
+                out.push(b'"');
+            }
         }
-        bad_all.extend(bad.drain(..).map(|c| (i, c)));
+        out.extend_from_slice(b"\r\n");
+        bad_all
     }
-    out.extend_from_slice(b"\r\n");
-    bad_all
 }
 
 #[cfg(test)]
@@ -898,5 +950,28 @@ mod tests {
         assert_eq!(out, b"202407,\"a\"\"b,\r\nc\",\"\"\r\n");
         let bad = write_record(&mut out, &["𠮷"], &[true]);
         assert_eq!(bad, vec![(0, '𠮷')]);
+    }
+
+    #[test]
+    fn a_field_writer_writes_what_fresh_writes_write() {
+        let records: [[&str; 3]; 6] = [
+            ["居宅 花子", "髙橋𠮷", "ｶﾅ\"引用\""],
+            ["居宅 花子", "髙橋𠮷", "ｶﾅ\"引用\""],
+            ["居宅 花子", "①②", "plain"],
+            ["居宅 太郎", "①②", "ｶﾅ\"引用\""],
+            ["a\"b", "①②", ""],
+            ["居宅 花子", "髙橋𠮷", "ｶﾅ\"引用\""],
+        ];
+        for text in [[true, true, true], [false, true, false]] {
+            let mut writer = FieldWriter::default();
+            let (mut cached, mut fresh) = (Vec::new(), Vec::new());
+            for r in &records {
+                let a = writer.write(&mut cached, r.iter().copied(), &text);
+                let b = write_fields(&mut fresh, r.iter().copied(), &text);
+                assert_eq!(a, b, "{r:?}");
+                assert_eq!(cached, fresh, "{r:?}");
+            }
+            assert!(!cached.is_empty());
+        }
     }
 }

@@ -999,6 +999,7 @@ pub fn write_unchecked<R: std::borrow::Borrow<Record>>(
     let mut bytes = Vec::with_capacity(records.size_hint().0 * 160);
     let mut line = 1;
     let mut raw = RawRecord::default();
+    let mut writer = csvform::FieldWriter::default();
     for rec in records {
         let rec = rec.borrow();
         if !rec.fits(name.kind) {
@@ -1017,7 +1018,7 @@ pub fn write_unchecked<R: std::borrow::Borrow<Record>>(
         raw.clear();
         rec.write_raw(layout, &mut raw);
         let fields = std::iter::once(version.code()).chain(raw.iter().skip(1));
-        for (i, c) in csvform::write_fields(&mut bytes, fields, &text_mask) {
+        for (i, c) in writer.write(&mut bytes, fields, &text_mask) {
             findings.push(Finding::new(
                 C::UnencodableChar,
                 &file_name,

@@ -30,8 +30,10 @@ pub struct ExportEntry {
     pub created_at: NaiveDateTime,
 }
 
+/// `treat_none_as_default_value = false`: a `None` is written as NULL (the nullable columns have
+/// no other default), so that SQLite takes 500 rows in one statement instead of one at a time.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = eh)]
+#[diesel(table_name = eh, treat_none_as_default_value = false)]
 pub struct NewExportEntry {
     pub corporation_id: i64,
     pub office_id: i64,

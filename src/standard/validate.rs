@@ -515,6 +515,7 @@ fn read_core(path: &str, bytes: &[u8], how: How, max: usize) -> ParsedFile {
             };
             out.records.push(ParsedRecord { line, data });
         }
+        out.count = out.records.len();
         if let Some(kind) = kind.filter(|k| per_record_kind_checks(*k)) {
             let mut kinds = sink(Vec::new());
             let typed = out
@@ -524,12 +525,9 @@ fn read_core(path: &str, bytes: &[u8], how: How, max: usize) -> ParsedFile {
             kind_checks(&mut kinds, kind, h.name.as_ref(), file_layout, typed);
             out.kinds = kinds.findings;
             if !how.keep {
-                out.count = out.records.len();
+                // Checked: nothing later needs this part's records.
                 out.records = Vec::new();
             }
-        }
-        if out.count == 0 {
-            out.count = out.records.len();
         }
         out.encoding = encoding.findings;
         out.fields = fields.findings;

@@ -369,11 +369,11 @@ pub(crate) fn u(v: Option<i64>) -> Option<u32> {
 }
 
 /// Hex BLAKE3 of the records' fields, with the creation date (作成年月日) left out so that an
-/// unchanged month exported on another day hashes the same. Only compared with the hash of the
-/// last export (「前回の出力（…）から変更がありません。」), so it need not be SHA-256 like the files' hashes,
-/// which are kept as evidence; BLAKE3 hashes the month's records in a fraction of the time.
-/// (History rows written before the switch hold SHA-256: the first export after it is then
-/// seen as changed, once.)
+/// unchanged month exported on another day hashes the same. It is only compared with the hash
+/// of the last export (「前回の出力（…）から変更がありません。」), so it need not be SHA-256 like
+/// the files' hashes, which are kept as evidence; BLAKE3 hashes the month's records in a
+/// fraction of the time. (History rows written before the switch hold SHA-256: the first export
+/// after it is then seen as changed, once.)
 pub(crate) fn content_hash<R: std::borrow::Borrow<Record>>(
     records: impl IntoIterator<Item = R>,
 ) -> String {

@@ -437,11 +437,11 @@ pub fn plan_records_for<'d>(
     })))
 }
 
-/// Builds the 利用票 sets of a 居宅 for a month and these recipients (all of the office's
-/// when `only` is empty). `now` is naive JST: it dates the records and names the files.
 /// How many recipients' records a thread makes at a time.
 const BUILD_BATCH: usize = 100;
 
+/// Builds the 利用票 sets of a 居宅 for a month and these recipients (all of the office's
+/// when `only` is empty). `now` is naive JST: it dates the records and names the files.
 pub fn build_plan_sets(
     conn: &mut DbConnection,
     care_office: &Office,

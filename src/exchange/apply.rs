@@ -258,16 +258,7 @@ fn read_set(
     };
     for (f, data) in stored {
         let parsed = standard::read_file(&f.file_name, &data);
-        if parsed.kind == Some(FileKind::Uphosoku) {
-            for (_, r) in parsed.data() {
-                if let Record::Supplement(x) = r {
-                    set.supplements.insert(
-                        (x.insurer.to_string(), x.insured.to_string()),
-                        (**x).clone(),
-                    );
-                }
-            }
-        }
+        add_supplements(&parsed, &mut set.supplements);
         if parsed.kind == Some(delete) {
             set.sender = f.sender_number.clone();
             set.sender_type = f.sender_type.clone();
@@ -338,6 +329,25 @@ fn read_set(
         )));
     }
     Ok(set)
+}
+
+/// Adds the 利用者補足情報 of a parsed UPHOSOKU file (nothing for another kind) by (保険者番号,
+/// 被保険者番号); the last record wins when a person has several.
+pub(crate) fn add_supplements(
+    parsed: &standard::ParsedFile,
+    into: &mut BTreeMap<(String, String), standard::Supplement>,
+) {
+    if parsed.kind != Some(FileKind::Uphosoku) {
+        return;
+    }
+    for (_, r) in parsed.data() {
+        if let Record::Supplement(x) = r {
+            into.insert(
+                (x.insurer.to_string(), x.insured.to_string()),
+                (**x).clone(),
+            );
+        }
+    }
 }
 
 /// The corporation's recipients that these people are, by (insurer, insured).

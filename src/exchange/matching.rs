@@ -11,7 +11,7 @@ use crate::db::imports as iq;
 use crate::db::offices::Office;
 use crate::db::recipients::{self as rq, Recipient};
 use crate::db::{DbConnection, DbResult};
-use crate::standard::{self, FileKind, Record, Supplement};
+use crate::standard::{self, Supplement};
 use crate::web::AppError;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -28,18 +28,10 @@ pub fn supplements(
         if f.kind != "UPHOSOKU" {
             continue;
         }
-        let parsed = standard::read_file(&f.file_name, &data);
-        if parsed.kind != Some(FileKind::Uphosoku) {
-            continue;
-        }
-        for (_, r) in parsed.data() {
-            if let Record::Supplement(s) = r {
-                out.insert(
-                    (s.insurer.to_string(), s.insured.to_string()),
-                    (**s).clone(),
-                );
-            }
-        }
+        crate::exchange::apply::add_supplements(
+            &standard::read_file(&f.file_name, &data),
+            &mut out,
+        );
     }
     Ok(out)
 }

@@ -28,6 +28,7 @@ use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::ffi::c_int;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -176,11 +177,20 @@ impl ManageConnection for Manager {
                 Ok(DbConnection::Pg(conn))
             }
             Backend::Sqlite => {
+                sqlite_process_settings();
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))
                     .map_err(r2d2::Error::ConnectionError)?;
+                // mmap_size: read transactions take the database file's pages from a shared
+                // memory map instead of each connection's page cache. The bundled SQLite is
+                // built with SQLITE_ENABLE_MEMORY_MANAGEMENT, so all connections' page caches
+                // share one LRU list behind one global mutex, which every page read took; under
+                // 50 concurrent sessions that mutex was the request threads' main wait (issue 7,
+                // docs/performance.md). Pages still in the WAL are read as before. 1 GiB of
+                // address space, not of memory: the kernel's page cache backs the map.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA mmap_size = 1073741824;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 conn.set_instrumentation(counting);
@@ -197,6 +207,23 @@ impl ManageConnection for Manager {
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
         false
     }
+}
+
+/// SQLite's process-wide settings, made once before the first connection opens (they can only
+/// be set before SQLite initialises). Memory statistics are off: with them on, every allocation
+/// of every connection takes one global mutex, and under 50 concurrent sessions the request
+/// threads spent a tenth of their time waiting for it (issue 7, docs/performance.md). We never
+/// read those statistics.
+fn sqlite_process_settings() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is called before any connection is opened in this process (the
+        // `Once` runs first in the only place that opens one); if SQLite were already
+        // initialised it would return SQLITE_MISUSE and change nothing.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as c_int);
+        }
+    });
 }
 
 pub type Pool = r2d2::Pool<Manager>;

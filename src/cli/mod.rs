@@ -85,6 +85,10 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TSUNAGI_HTTP_THREADS")]
     pub http_threads: Option<usize>,
+    /// Threads per HTTP thread for database work and other blocking work; further requests
+    /// wait their turn.
+    #[arg(long, env = "TSUNAGI_BLOCKING_THREADS", default_value_t = 4)]
+    pub blocking_threads: usize,
     #[command(flatten)]
     pub retention: retention::RetentionArgs,
     #[command(flatten)]
@@ -246,9 +250,16 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let http_threads = args
         .http_threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // Database work runs on each HTTP thread's blocking threads, at most `blocking_threads` of
+    // them: requests beyond that wait in tokio's queue, first come first served, instead of
+    // hundreds of threads contending for the pool's connections (and SQLite's locks), which
+    // made the slowest requests of a busy server several times slower than the median (issue 7,
+    // docs/performance.md). The pool holds a connection for each of them, for the job workers,
+    // and two spare.
+    let blocking_threads = args.blocking_threads.max(1);
     let db = open_db(
         &args.db.database_url,
-        (http_threads + args.workers + 4) as u32,
+        (http_threads * blocking_threads + args.workers + 2) as u32,
     )?;
     prepare_data(&db, args.demo)?;
     let workers = (!args.no_worker && args.workers > 0).then(|| {
@@ -272,6 +283,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let result = actix_web::rt::System::new().block_on(async move {
         let server = actix_web::HttpServer::new(move || crate::build_app(state.clone()))
             .workers(http_threads)
+            .worker_max_blocking_threads(blocking_threads)
             .bind(&args.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
         for addr in server.addrs() {

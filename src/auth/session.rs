@@ -160,7 +160,7 @@ fn load(
     token: &str,
     client_addr: String,
 ) -> Result<LoadOutcome, AppError> {
-    let Some(session) = db::sessions::find(conn, token)? else {
+    let Some((session, staff, corporation)) = db::sessions::find_with_staff(conn, token)? else {
         return Ok(LoadOutcome::NoSession);
     };
     let now = db::now();
@@ -168,9 +168,6 @@ fn load(
         db::sessions::delete(conn, &session.id)?;
         return Ok(LoadOutcome::Expired);
     }
-    let Some(staff) = db::staff::find_by_id(conn, session.staff_id)? else {
-        return Ok(LoadOutcome::NoSession);
-    };
     if !staff.login_enabled {
         db::sessions::delete_for_staff(conn, staff.id, None)?;
         return Ok(LoadOutcome::NoSession);
@@ -187,7 +184,6 @@ fn load(
             None => return Ok(LoadOutcome::NoOffice),
         },
     };
-    let corporation = db::offices::corporation(conn, staff.corporation_id)?;
     let menus = db::staff::menus(conn, staff.id, office.id)?;
     let unfinished_jobs = db::jobs::count_unfinished_by(conn, staff.id)?;
     if now - session.last_seen_at > chrono::Duration::seconds(30) {

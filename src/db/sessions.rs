@@ -4,7 +4,9 @@
 //! The cookie carries a random token; the table keeps only its SHA-256, so a copy of the
 //! database does not hand out live sessions.
 
-use super::schema::{login_attempts, sessions};
+use super::offices::Corporation;
+use super::schema::{corporations, login_attempts, sessions, staff};
+use super::staff::Staff;
 use super::{DbConnection, DbResult, now};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -53,10 +55,21 @@ pub fn create(conn: &mut DbConnection, new: &NewSession<'_>) -> DbResult<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, token: &str) -> DbResult<Option<Session>> {
+/// The session of a cookie token with its staff member and their corporation, in one statement
+/// (every request of a logged-in user asks for them). `None` when any of the three is missing.
+pub fn find_with_staff(
+    conn: &mut DbConnection,
+    token: &str,
+) -> DbResult<Option<(Session, Staff, Corporation)>> {
     Ok(sessions::table
-        .find(token_hash(token))
-        .select(Session::as_select())
+        .inner_join(staff::table.on(staff::id.eq(sessions::staff_id)))
+        .inner_join(corporations::table.on(corporations::id.eq(staff::corporation_id)))
+        .filter(sessions::id.eq(token_hash(token)))
+        .select((
+            Session::as_select(),
+            Staff::as_select(),
+            Corporation::as_select(),
+        ))
         .first(conn)
         .optional()?)
 }

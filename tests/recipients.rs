@@ -269,3 +269,77 @@ both_backends!(providers_and_office_scope, |db: TestDb| async move {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 });
+
+// The unfiltered list's total is counted from indexes (those whose 居宅 the office is, plus those
+// it provides for, less both); it must equal the rows the list's filter finds, for a 居宅, a
+// provider, and an office that is both for the same recipients.
+both_backends!(
+    unfiltered_total_counts_each_recipient_once,
+    |db: TestDb| async move {
+        use diesel::prelude::*;
+        use tsunagi::db::recipients::{RecipientQuery, add_provider, search};
+        use tsunagi::db::schema::{offices, recipients};
+        let db = db.with_demo();
+        let mut conn = db.conn();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let query = |corporation_id, office_id, per_page| {
+            RecipientQuery::unfiltered(corporation_id, office_id, day, per_page)
+        };
+        let all: Vec<(i64, i64)> = offices::table
+            .select((offices::id, offices::corporation_id))
+            .load(&mut *conn)
+            .unwrap();
+        // A 居宅 that also provides for two of its own recipients and for one without a 居宅.
+        let (kyotaku, _) = *all
+            .iter()
+            .find(|(id, _)| {
+                recipients::table
+                    .filter(recipients::care_office_id.eq(id))
+                    .count()
+                    .get_result::<i64>(&mut *conn)
+                    .unwrap()
+                    >= 2
+            })
+            .unwrap();
+        let own: Vec<i64> = recipients::table
+            .filter(recipients::care_office_id.eq(kyotaku))
+            .select(recipients::id)
+            .order(recipients::id)
+            .limit(2)
+            .load(&mut *conn)
+            .unwrap();
+        // One of its recipients without a 居宅 (a provider-only recipient): seen through the link.
+        let other: i64 = recipients::table
+            .filter(recipients::care_office_id.eq(kyotaku))
+            .select(recipients::id)
+            .order(recipients::id.desc())
+            .first(&mut *conn)
+            .unwrap();
+        assert!(!own.contains(&other));
+        diesel::update(recipients::table.find(other))
+            .set(recipients::care_office_id.eq(None::<i64>))
+            .execute(&mut *conn)
+            .unwrap();
+        for r in own.iter().chain([&other]) {
+            add_provider(&mut conn, *r, Some(kyotaku), None, "13").unwrap();
+        }
+        // The same link twice (two service types of one office) is still one recipient.
+        add_provider(&mut conn, other, Some(kyotaku), None, "11").unwrap();
+        let mut checked = 0;
+        for (office, corp) in all {
+            let (_, total) = search(&mut conn, &query(corp, office, 5)).unwrap();
+            let (rows, _) = search(&mut conn, &query(corp, office, 10_000)).unwrap();
+            assert_eq!(total, rows.len() as i64, "office {office}");
+            if office == kyotaku {
+                let own_count: i64 = recipients::table
+                    .filter(recipients::care_office_id.eq(kyotaku))
+                    .count()
+                    .get_result(&mut *conn)
+                    .unwrap();
+                assert_eq!(total, own_count + 1);
+            }
+            checked += usize::from(total > 0);
+        }
+        assert!(checked >= 3, "the demo's offices should have recipients");
+    }
+);

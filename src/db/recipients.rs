@@ -167,6 +167,28 @@ pub struct RecipientQuery {
     pub per_page: i64,
 }
 
+impl RecipientQuery {
+    /// The first page of `per_page` of every recipient related to an office.
+    pub fn unfiltered(
+        corporation_id: i64,
+        office_id: i64,
+        as_of: NaiveDate,
+        per_page: i64,
+    ) -> RecipientQuery {
+        RecipientQuery {
+            corporation_id,
+            office_id,
+            search: String::new(),
+            kana_row: String::new(),
+            care_level: String::new(),
+            care_manager_id: None,
+            as_of,
+            page: 1,
+            per_page,
+        }
+    }
+}
+
 /// A line of the list: the recipient, the certification valid on the day, the care manager.
 #[derive(Debug, Clone)]
 pub struct RecipientRow {
@@ -176,20 +198,35 @@ pub struct RecipientRow {
 }
 
 pub fn search(conn: &mut DbConnection, q: &RecipientQuery) -> DbResult<(Vec<RecipientRow>, i64)> {
-    let build = || {
-        let mut query = recipients::table
+    let text = q.search.trim();
+    // `per_row`: for a page of rows, test "one of the providers" row by row, as the list is
+    // walked in ふりがな order until the page is full. PostgreSQL would otherwise hash every
+    // recipient the office provides for (2,669 for a provider of the load test) on every
+    // request before the first row, because it sizes that choice for the whole corporation,
+    // not for the LIMIT; `OFFSET 0` in the EXISTS keeps it from turning the test into a hash
+    // (PostgreSQL's documented optimisation fence; SQLite tests row by row either way).
+    let build = |per_row: bool| {
+        let provides = recipient_providers::table
+            .filter(recipient_providers::office_id.eq(q.office_id))
+            .filter(recipient_providers::recipient_id.eq(recipients::id));
+        let ours = recipients::table
             .filter(recipients::corporation_id.eq(q.corporation_id))
-            .filter(
+            .into_boxed();
+        let mut query = if per_row {
+            ours.filter(
                 recipients::care_office_id
                     .eq(q.office_id)
-                    .or(recipients::id.eq_any(
-                        recipient_providers::table
-                            .filter(recipient_providers::office_id.eq(q.office_id))
-                            .select(recipient_providers::recipient_id),
+                    .or(diesel::dsl::exists(
+                        provides.select(recipient_providers::id).offset(0),
                     )),
             )
-            .into_boxed();
-        let text = q.search.trim();
+        } else {
+            ours.filter(
+                recipients::care_office_id
+                    .eq(q.office_id)
+                    .or(diesel::dsl::exists(provides)),
+            )
+        };
         if !text.is_empty() {
             let pattern = format!("%{}%", escape_like(text));
             let kana_pattern = format!("%{}%", escape_like(&crate::domain::kana::normalize(text)));
@@ -221,8 +258,16 @@ pub fn search(conn: &mut DbConnection, q: &RecipientQuery) -> DbResult<(Vec<Reci
         }
         query
     };
-    let total: i64 = build().count().get_result(conn)?;
-    let rows: Vec<(Recipient, Option<String>)> = build()
+    let unfiltered = text.is_empty()
+        && q.kana_row.is_empty()
+        && q.care_level.is_empty()
+        && q.care_manager_id.is_none();
+    let total: i64 = if unfiltered {
+        count_of_office(conn, q.corporation_id, q.office_id)?
+    } else {
+        build(false).count().get_result(conn)?
+    };
+    let rows: Vec<(Recipient, Option<String>)> = build(true)
         .left_join(staff::table.on(staff::id.nullable().eq(recipients::care_manager_id)))
         .order((recipients::kana, recipients::code))
         .limit(q.per_page)
@@ -246,6 +291,39 @@ pub fn search(conn: &mut DbConnection, q: &RecipientQuery) -> DbResult<(Vec<Reci
     ))
 }
 
+/// How many recipients an office is related to (the unfiltered list's total), read from indexes
+/// alone: those whose 居宅 it is (A), plus those it provides for (B), less those that are both:
+/// |A ∪ B| = |A| + |B| − |A ∩ B|. The filter of [`search`] ("the 居宅 is this office, or it is
+/// one of the providers") reads every recipient of the corporation to count; on a corporation
+/// of 10,000 recipients that was half the cost of the list page (issue 7,
+/// docs/performance.md). B is counted without looking at the recipients' corporation: a
+/// provider link is only ever made to an office of the recipient's own corporation (the
+/// screens and the import find the office within it), and this number only sizes the paging;
+/// the rows shown still pass the corporation filter.
+fn count_of_office(conn: &mut DbConnection, corporation_id: i64, office_id: i64) -> DbResult<i64> {
+    let own = || {
+        recipients::table
+            .filter(recipients::care_office_id.eq(office_id))
+            .filter(recipients::corporation_id.eq(corporation_id))
+    };
+    let provided =
+        || recipient_providers::table.filter(recipient_providers::office_id.eq(office_id));
+    let (a, b, both): (Option<i64>, Option<i64>, Option<i64>) = diesel::select((
+        own().count().single_value(),
+        provided()
+            .select(diesel::dsl::count(recipient_providers::recipient_id).aggregate_distinct())
+            .single_value(),
+        own()
+            .filter(diesel::dsl::exists(
+                provided().filter(recipient_providers::recipient_id.eq(recipients::id)),
+            ))
+            .count()
+            .single_value(),
+    ))
+    .get_result(conn)?;
+    Ok(a.unwrap_or(0) + b.unwrap_or(0) - both.unwrap_or(0))
+}
+
 /// Every recipient related to an office (no filter, no paging), with the certification valid on
 /// `as_of`: for month lists, exports and the demo.
 pub fn all_of_office(
@@ -256,17 +334,7 @@ pub fn all_of_office(
 ) -> DbResult<Vec<RecipientRow>> {
     let (rows, _) = search(
         conn,
-        &RecipientQuery {
-            corporation_id,
-            office_id,
-            search: String::new(),
-            kana_row: String::new(),
-            care_level: String::new(),
-            care_manager_id: None,
-            as_of,
-            page: 1,
-            per_page: i64::MAX / 4,
-        },
+        &RecipientQuery::unfiltered(corporation_id, office_id, as_of, i64::MAX / 4),
     )?;
     Ok(rows)
 }

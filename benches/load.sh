@@ -21,7 +21,7 @@
 # does (not for /healthz: that run is the ceiling of our stack on this machine), and wrk runs
 # --duration with one connection per session, each request with the next session's cookie. Recorded per run: requests/s, p50 / p99 / max latency,
 # socket errors, answers other than 200 (a 303 to the login page counts), the server's peak
-# memory (VmHWM), exports finished during the run, `database is locked` lines in the server's
+# memory (VmHWM, and the peak of its private memory, RssAnon, sampled), exports finished during the run, `database is locked` lines in the server's
 # log, how idle the machine was in the 3 s before the run (other programs show here) and the
 # load average. The table is printed and kept in
 # WORK/results-<date>.md. --explain then prints the query plans of the pages (benches/explain.py).
@@ -166,8 +166,8 @@ top_up_exports() { # URL
 
 RESULTS="$WORK/results-$(date +%Y%m%d-%H%M%S).md"
 {
-  echo "| backend | think ms | pages | req/s | p50 ms | p99 ms | max ms | errors | non-200 | peak MB | exports done | locked | idle before | load before |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| backend | think ms | pages | req/s | p50 ms | p99 ms | max ms | errors | non-200 | peak MB | peak private MB | exports done | locked | idle before | load before |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$RESULTS"
 
 for backend in $BACKENDS; do
@@ -239,17 +239,31 @@ for backend in $BACKENDS; do
       fi
       locked_before="$(grep -c 'database is locked' "$LOG" || true)"
       echo "== $backend, think $think ms, $pages (load average $load, machine idle $idle % before the run)"
+      # The peak of the server's private memory (RssAnon), sampled every 0.2 s: VmHWM also
+      # counts the SQLite database file's pages that each connection maps (PRAGMA mmap_size),
+      # once per connection, although they are the kernel's page cache, shared and reclaimable.
+      ANON_FILE="$WORK/anon-peak"
+      (peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do
+        kb="$(awk '/^RssAnon/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)"
+        [ "${kb:-0}" -gt "$peak" ] && { peak=$kb; echo "$peak" >"$ANON_FILE"; }
+        sleep 0.2
+      done) &
+      SAMPLER=$!
       out="$(LOAD_SESSIONS="$PAGE_FILE" LOAD_THINK_MS="$think" \
         wrk -t2 -c"$SESSIONS" -d"$DURATION" --timeout 10s -s "$HERE/load.lua" "$BASE/")"
       stop_exporter
       result="$(grep '^RESULT' <<<"$out" | tail -1)"
       peak_kb="$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")"
+      kill "$SAMPLER" 2>/dev/null || true
+      wait "$SAMPLER" 2>/dev/null || true
+      anon_kb="$(cat "$ANON_FILE" 2>/dev/null || echo 0)"
+      rm -f "$ANON_FILE"
       exports="$(dbq "$URL" "SELECT COUNT(*) FROM jobs WHERE kind = 'careplan_export' AND status = 'done' AND finished_at >= '$started'")"
       stop_server
       locked=$(($(grep -c 'database is locked' "$LOG" || true) - locked_before))
       IFS=$'\t' read -r _ requests rps p50 p99 max errors not_ok <<<"$result"
-      echo "   $requests requests, $rps/s, p50 $p50 ms, p99 $p99 ms, max $max ms, errors $errors, non-200 $not_ok, peak $((peak_kb / 1024)) MB, exports done $exports, locked $locked"
-      echo "| $backend | $think | $pages | $rps | $p50 | $p99 | $max | $errors | $not_ok | $((peak_kb / 1024)) | $exports | $locked | $idle % | $load |" >>"$RESULTS"
+      echo "   $requests requests, $rps/s, p50 $p50 ms, p99 $p99 ms, max $max ms, errors $errors, non-200 $not_ok, peak $((peak_kb / 1024)) MB (private $((anon_kb / 1024)) MB), exports done $exports, locked $locked"
+      echo "| $backend | $think | $pages | $rps | $p50 | $p99 | $max | $errors | $not_ok | $((peak_kb / 1024)) | $((anon_kb / 1024)) | $exports | $locked | $idle % | $load |" >>"$RESULTS"
     done
   done
 

@@ -19,12 +19,13 @@
 # memory belongs to that run), a background loop keeps --exports 利用票 export jobs of a whole
 # 居宅 (1,000 recipients) queued or running, queued through the export screen as a care manager
 # does (not for /healthz: that run is the ceiling of our stack on this machine), and wrk runs
-# --duration with one connection per session, each request with the next session's cookie. Recorded per run: requests/s, p50 / p99 / max latency,
-# socket errors, answers other than 200 (a 303 to the login page counts), the server's peak
-# memory (VmHWM, and the peak of its private memory, RssAnon, sampled), exports finished during the run, `database is locked` lines in the server's
-# log, how idle the machine was in the 3 s before the run (other programs show here) and the
-# load average. The table is printed and kept in
-# WORK/results-<date>.md. --explain then prints the query plans of the pages (benches/explain.py).
+# --duration with one connection per session, each request with the next session's cookie.
+# Recorded per run: requests/s, p50 / p99 / max latency, socket errors, answers other than 200
+# (a 303 to the login page counts), the server's peak memory (VmHWM, and the peak of its
+# private memory, RssAnon, sampled), exports finished during the run, `database is locked` lines
+# in the server's log, how idle the machine was in the 3 s before the run (other programs show
+# here) and the load average. The table is printed and kept in WORK/results-<date>.md.
+# --explain then prints the query plans of the pages (benches/explain.py).
 #
 # Needs: cargo, wrk, curl, sqlite3 and/or psql. Bounded in time: about 12 runs × --duration per
 # backend, plus data generation the first time (16 s SQLite, 50 s PostgreSQL on 2 cores).

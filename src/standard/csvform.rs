@@ -361,7 +361,7 @@ fn cut_points(b: &[u8], parts: usize) -> Vec<usize> {
         if target <= from {
             continue;
         }
-        quotes += b[from..target].iter().filter(|&&c| c == b'"').count();
+        quotes += count_byte(&b[from..target], b'"');
         let mut i = target;
         while i < b.len() {
             match b[i] {
@@ -378,6 +378,20 @@ fn cut_points(b: &[u8], parts: usize) -> Vec<usize> {
         from = i + 1;
     }
     cuts
+}
+
+/// How many bytes of `b` equal `byte`. Counted in runs of 255 into a `u8`, which the compiler
+/// turns into vector compares and adds; `filter(..).count()` widens every byte to a `usize` and
+/// was 6 % of reading a 58 MB file, all of it before the parts are read in parallel.
+fn count_byte(b: &[u8], byte: u8) -> usize {
+    b.chunks(255)
+        .map(|run| {
+            usize::from(
+                run.iter()
+                    .fold(0u8, |n, &c| n.wrapping_add(u8::from(c == byte))),
+            )
+        })
+        .sum()
 }
 
 /// The high bit of each byte of `x` that equals `b`, and maybe of bytes above such a byte (a
@@ -792,6 +806,24 @@ mod tests {
         assert_eq!(recs[2].line, 5);
         assert_eq!(fields(&recs[3]), vec!["4"]);
         assert_eq!(recs[3].line, 6);
+    }
+
+    #[test]
+    fn count_byte_counts_what_a_byte_loop_counts() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for len in [0, 1, 254, 255, 256, 511, 1000, 70_000] {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    [b'"', b'a', b'\n', 0x82][(seed % 4) as usize]
+                })
+                .collect();
+            let expected = b.iter().filter(|&&c| c == b'"').count();
+            assert_eq!(count_byte(&b, b'"'), expected, "length {len}");
+        }
+        assert_eq!(count_byte(&[b'"'; 600], b'"'), 600);
     }
 
     #[test]

@@ -496,3 +496,54 @@ both_backends!(escapes_user_text, |db: TestDb| async move {
     assert!(!list.body.contains("<script>alert(1)</script>"));
     assert!(list.body.contains("&#60;script&#62;") || list.body.contains("&lt;script&gt;"));
 });
+
+// Every request loads a staff member's offices with their 権限 in one statement; it must give
+// the memberships (優先 first) and, office by office, the menus read one by one.
+both_backends!(
+    offices_with_menus_match_offices_and_menus,
+    |db: TestDb| async move {
+        use diesel::prelude::*;
+        use tsunagi::auth::permission::MenuSet;
+        use tsunagi::db::schema::{memberships, staff};
+        let db = db.with_demo();
+        let mut conn = db.conn();
+        let ids: Vec<i64> = staff::table.select(staff::id).load(&mut *conn).unwrap();
+        let (mut offices_seen, mut differing) = (0, false);
+        for id in ids {
+            let joined = tsunagi::db::offices::of_staff_with_menus(&mut conn, id).unwrap();
+            let mut members: Vec<(i64, bool)> = memberships::table
+                .filter(memberships::staff_id.eq(id))
+                .select((memberships::office_id, memberships::is_primary))
+                .load(&mut *conn)
+                .unwrap();
+            let mut got: Vec<(i64, bool)> = joined.iter().map(|(o, p, _)| (o.id, *p)).collect();
+            // 優先 first.
+            assert!(got.windows(2).all(|w| w[0].1 >= w[1].1), "staff {id}");
+            members.sort();
+            got.sort();
+            assert_eq!(got, members, "staff {id}");
+            differing |= joined.iter().any(|(_, _, k)| {
+                let mut k = k.clone();
+                let mut first = joined[0].2.clone();
+                k.sort();
+                first.sort();
+                k != first
+            });
+            for (o, _, keys) in &joined {
+                let one_by_one = tsunagi::db::staff::menus(&mut conn, id, o.id).unwrap();
+                assert_eq!(
+                    MenuSet::from_keys(keys.iter().map(String::as_str)),
+                    one_by_one,
+                    "staff {id}, office {}",
+                    o.id
+                );
+                offices_seen += 1;
+            }
+        }
+        assert!(offices_seen >= 3, "the demo's staff belong to offices");
+        assert!(
+            differing,
+            "a demo staff member has other menus in another office"
+        );
+    }
+);

@@ -160,7 +160,9 @@ fn load(
     token: &str,
     client_addr: String,
 ) -> Result<LoadOutcome, AppError> {
-    let Some((session, staff, corporation)) = db::sessions::find_with_staff(conn, token)? else {
+    let Some((session, staff, corporation, unfinished_jobs)) =
+        db::sessions::find_with_staff(conn, token)?
+    else {
         return Ok(LoadOutcome::NoSession);
     };
     let now = db::now();
@@ -172,20 +174,26 @@ fn load(
         db::sessions::delete_for_staff(conn, staff.id, None)?;
         return Ok(LoadOutcome::NoSession);
     }
-    let offices = db::offices::of_staff(conn, staff.id)?;
-    let office = match offices.iter().find(|(o, _)| o.id == session.office_id) {
-        Some((o, _)) => o.clone(),
-        None => match offices.first() {
+    let with_menus = db::offices::of_staff_with_menus(conn, staff.id)?;
+    let (office, keys) = match with_menus
+        .iter()
+        .find(|(o, _, _)| o.id == session.office_id)
+    {
+        Some((o, _, keys)) => (o.clone(), keys),
+        None => match with_menus.first() {
             // The office was taken away: fall back to the 優先 office.
-            Some((o, _)) => {
+            Some((o, _, keys)) => {
                 db::sessions::set_office(conn, &session.id, o.id)?;
-                o.clone()
+                (o.clone(), keys)
             }
             None => return Ok(LoadOutcome::NoOffice),
         },
     };
-    let menus = db::staff::menus(conn, staff.id, office.id)?;
-    let unfinished_jobs = db::jobs::count_unfinished_by(conn, staff.id)?;
+    let menus = MenuSet::from_keys(keys.iter().map(String::as_str));
+    let offices = with_menus
+        .iter()
+        .map(|(o, primary, _)| (o.clone(), *primary))
+        .collect();
     if now - session.last_seen_at > chrono::Duration::seconds(30) {
         db::sessions::touch(conn, &session.id)?;
     }

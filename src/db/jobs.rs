@@ -394,15 +394,6 @@ pub fn find_any(conn: &mut DbConnection, id: i64) -> DbResult<Option<Job>> {
         .optional()?)
 }
 
-/// Unfinished jobs requested by a staff member (for the header notice).
-pub fn count_unfinished_by(conn: &mut DbConnection, staff_id: i64) -> DbResult<i64> {
-    Ok(jobs::table
-        .filter(jobs::created_by.eq(staff_id))
-        .filter(jobs::status.eq_any([QUEUED, RUNNING]))
-        .count()
-        .get_result(conn)?)
-}
-
 pub fn artifact_info(
     conn: &mut DbConnection,
     corporation_id: i64,

@@ -1,6 +1,6 @@
 //! Corporations (tenants) and their own offices (自社事業所).
 
-use super::schema::{corporations, memberships, offices};
+use super::schema::{corporations, memberships, offices, permissions};
 use super::{DbConnection, DbResult, now};
 use diesel::prelude::*;
 
@@ -163,16 +163,47 @@ pub fn list(conn: &mut DbConnection, corporation_id: i64) -> DbResult<Vec<Office
         .load(conn)?)
 }
 
-/// The offices a staff member belongs to, with the 優先 flag, 優先 first.
-pub fn of_staff(conn: &mut DbConnection, staff_id: i64) -> DbResult<Vec<(Office, bool)>> {
-    Ok(memberships::table
+/// The offices a staff member belongs to, with the 優先 flag, 優先 first, each with the menu
+/// keys (権限) the staff member has there, in one statement (every request of a logged-in user
+/// asks for both).
+pub fn of_staff_with_menus(
+    conn: &mut DbConnection,
+    staff_id: i64,
+) -> DbResult<Vec<(Office, bool, Vec<String>)>> {
+    let rows: Vec<(Office, bool, Option<String>)> = memberships::table
         .inner_join(offices::table)
+        .left_join(
+            permissions::table.on(permissions::staff_id
+                .eq(memberships::staff_id)
+                .and(permissions::office_id.eq(offices::id))),
+        )
         .filter(memberships::staff_id.eq(staff_id))
         .order((
             memberships::is_primary.desc(),
             offices::office_number,
             offices::service_type,
+            offices::id,
         ))
-        .select((Office::as_select(), memberships::is_primary))
-        .load(conn)?)
+        .select((
+            Office::as_select(),
+            memberships::is_primary,
+            permissions::menu.nullable(),
+        ))
+        .load(conn)?;
+    let mut out: Vec<(Office, bool, Vec<String>)> = Vec::new();
+    for (office, primary, menu) in rows {
+        match out.last_mut() {
+            Some((last, _, menus)) if last.id == office.id => menus.extend(menu),
+            _ => out.push((office, primary, menu.into_iter().collect())),
+        }
+    }
+    Ok(out)
+}
+
+/// The offices a staff member belongs to, with the 優先 flag, 優先 first.
+pub fn of_staff(conn: &mut DbConnection, staff_id: i64) -> DbResult<Vec<(Office, bool)>> {
+    Ok(of_staff_with_menus(conn, staff_id)?
+        .into_iter()
+        .map(|(office, primary, _)| (office, primary))
+        .collect())
 }

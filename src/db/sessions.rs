@@ -5,7 +5,7 @@
 //! database does not hand out live sessions.
 
 use super::offices::Corporation;
-use super::schema::{corporations, login_attempts, sessions, staff};
+use super::schema::{corporations, jobs, login_attempts, sessions, staff};
 use super::staff::Staff;
 use super::{DbConnection, DbResult, now};
 use chrono::NaiveDateTime;
@@ -55,13 +55,19 @@ pub fn create(conn: &mut DbConnection, new: &NewSession<'_>) -> DbResult<()> {
     Ok(())
 }
 
-/// The session of a cookie token with its staff member and their corporation, in one statement
-/// (every request of a logged-in user asks for them). `None` when any of the three is missing.
+/// The session of a cookie token with its staff member, their corporation and how many of
+/// their jobs are queued or running, in one statement (every request of a logged-in user asks
+/// for them). `None` when any of the three is missing.
 pub fn find_with_staff(
     conn: &mut DbConnection,
     token: &str,
-) -> DbResult<Option<(Session, Staff, Corporation)>> {
-    Ok(sessions::table
+) -> DbResult<Option<(Session, Staff, Corporation, i64)>> {
+    let unfinished = jobs::table
+        .filter(jobs::created_by.eq(sessions::staff_id.nullable()))
+        .filter(jobs::status.eq_any([super::jobs::QUEUED, super::jobs::RUNNING]))
+        .count()
+        .single_value();
+    let row: Option<(Session, Staff, Corporation, Option<i64>)> = sessions::table
         .inner_join(staff::table.on(staff::id.eq(sessions::staff_id)))
         .inner_join(corporations::table.on(corporations::id.eq(staff::corporation_id)))
         .filter(sessions::id.eq(token_hash(token)))
@@ -69,9 +75,11 @@ pub fn find_with_staff(
             Session::as_select(),
             Staff::as_select(),
             Corporation::as_select(),
+            unfinished,
         ))
         .first(conn)
-        .optional()?)
+        .optional()?;
+    Ok(row.map(|(s, st, c, n)| (s, st, c, n.unwrap_or(0))))
 }
 
 pub fn touch(conn: &mut DbConnection, id: &str) -> DbResult<()> {

@@ -175,21 +175,20 @@ fn load(
         return Ok(LoadOutcome::NoSession);
     }
     let with_menus = db::offices::of_staff_with_menus(conn, staff.id)?;
-    let (office, keys) = match with_menus
+    let (office, menus) = match with_menus
         .iter()
         .find(|(o, _, _)| o.id == session.office_id)
     {
-        Some((o, _, keys)) => (o.clone(), keys),
+        Some((o, _, menus)) => (o.clone(), menus.clone()),
         None => match with_menus.first() {
             // The office was taken away: fall back to the 優先 office.
-            Some((o, _, keys)) => {
+            Some((o, _, menus)) => {
                 db::sessions::set_office(conn, &session.id, o.id)?;
-                (o.clone(), keys)
+                (o.clone(), menus.clone())
             }
             None => return Ok(LoadOutcome::NoOffice),
         },
     };
-    let menus = MenuSet::from_keys(keys.iter().map(String::as_str));
     let offices = with_menus
         .iter()
         .map(|(o, primary, _)| (o.clone(), *primary))

@@ -2,6 +2,7 @@
 
 use super::schema::{corporations, memberships, offices, permissions};
 use super::{DbConnection, DbResult, now};
+use crate::auth::permission::MenuSet;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -163,13 +164,13 @@ pub fn list(conn: &mut DbConnection, corporation_id: i64) -> DbResult<Vec<Office
         .load(conn)?)
 }
 
-/// The offices a staff member belongs to, with the 優先 flag, 優先 first, each with the menu
-/// keys (権限) the staff member has there, in one statement (every request of a logged-in user
+/// The offices a staff member belongs to, with the 優先 flag, 優先 first, each with the menus
+/// (権限) the staff member has there, in one statement (every request of a logged-in user
 /// asks for both).
 pub fn of_staff_with_menus(
     conn: &mut DbConnection,
     staff_id: i64,
-) -> DbResult<Vec<(Office, bool, Vec<String>)>> {
+) -> DbResult<Vec<(Office, bool, MenuSet)>> {
     let rows: Vec<(Office, bool, Option<String>)> = memberships::table
         .inner_join(offices::table)
         .left_join(
@@ -193,11 +194,20 @@ pub fn of_staff_with_menus(
     let mut out: Vec<(Office, bool, Vec<String>)> = Vec::new();
     for (office, primary, menu) in rows {
         match out.last_mut() {
-            Some((last, _, menus)) if last.id == office.id => menus.extend(menu),
+            Some((last, _, keys)) if last.id == office.id => keys.extend(menu),
             _ => out.push((office, primary, menu.into_iter().collect())),
         }
     }
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .map(|(office, primary, keys)| {
+            (
+                office,
+                primary,
+                MenuSet::from_keys(keys.iter().map(String::as_str)),
+            )
+        })
+        .collect())
 }
 
 /// The offices a staff member belongs to, with the 優先 flag, 優先 first.

@@ -187,6 +187,14 @@ impl RecipientQuery {
             per_page,
         }
     }
+
+    /// Whether the query asks for every recipient related to the office (whatever the page).
+    pub fn is_unfiltered(&self) -> bool {
+        self.search.trim().is_empty()
+            && self.kana_row.is_empty()
+            && self.care_level.is_empty()
+            && self.care_manager_id.is_none()
+    }
 }
 
 /// A line of the list: the recipient, the certification valid on the day, the care manager.
@@ -258,11 +266,7 @@ pub fn search(conn: &mut DbConnection, q: &RecipientQuery) -> DbResult<(Vec<Reci
         }
         query
     };
-    let unfiltered = text.is_empty()
-        && q.kana_row.is_empty()
-        && q.care_level.is_empty()
-        && q.care_manager_id.is_none();
-    let total: i64 = if unfiltered {
+    let total: i64 = if q.is_unfiltered() {
         count_of_office(conn, q.corporation_id, q.office_id)?
     } else {
         build(false).count().get_result(conn)?

@@ -217,9 +217,10 @@ impl ManageConnection for Manager {
 fn sqlite_process_settings() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // SAFETY: sqlite3_config is called before any connection is opened in this process (the
-        // `Once` runs first in the only place that opens one); if SQLite were already
-        // initialised it would return SQLITE_MISUSE and change nothing.
+        // SAFETY: sqlite3_config takes no pointers here and only sets a flag before SQLite
+        // initialises. The `Once` runs before the pool's first connection; if SQLite was
+        // already initialised (the backup command opens its own connections, which may come
+        // first) it returns SQLITE_MISUSE and changes nothing: the statistics stay on.
         unsafe {
             libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as c_int);
         }

@@ -3,6 +3,9 @@
 //! the same bytes into fields with the csv crate (ByteRecord).
 //!
 //! Run: `CARGO_TARGET_DIR=/work/codec-target cargo bench --bench codec`
+//!
+//! `TSUNAGI_BENCH_SAVE=DIR` also writes the ~50 MB UPPLAN to DIR under its standard name, to
+//! read it with `tsunagi csv check` (say under `perf` or `valgrind`).
 
 /// The allocator of the `tsunagi` binary (src/main.rs), so the figures are the app's.
 #[global_allocator]
@@ -90,6 +93,12 @@ fn codec(c: &mut Criterion) {
         rows.len(),
         bytes.len() as f64 / 1e6
     );
+    if let Some(dir) = std::env::var_os("TSUNAGI_BENCH_SAVE") {
+        // The file the read benchmark reads, for `tsunagi csv check` under a profiler.
+        let path = Path::new(&dir).join(&fname);
+        std::fs::write(&path, &bytes).unwrap();
+        eprintln!("saved {}", path.display());
+    }
 
     let mut g = c.benchmark_group("codec");
     g.sample_size(10)

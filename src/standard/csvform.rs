@@ -67,6 +67,8 @@ impl RawRecord {
         Fields {
             text: &self.buf,
             spans: &self.spans,
+            // A record built in memory: its fields may hold anything.
+            malformed: true,
         }
     }
 }
@@ -136,34 +138,49 @@ pub enum Charset {
 
 /// Decodes bytes; returns the text and whether anything was malformed (shown as U+FFFD).
 fn decode(bytes: &[u8], charset: Charset) -> (String, bool) {
+    let mut text = String::new();
+    let malformed = decode_into(bytes, charset, &mut text);
+    (text, malformed)
+}
+
+/// Decodes bytes, appending the text to `text`; returns whether anything was malformed.
+fn decode_into(bytes: &[u8], charset: Charset, text: &mut String) -> bool {
     match charset {
-        Charset::Ms932 => decode_ms932(bytes),
+        Charset::Ms932 => decode_ms932_into(bytes, text),
         Charset::Utf8 => {
-            let text = String::from_utf8_lossy(bytes);
-            let malformed = matches!(text, std::borrow::Cow::Owned(_));
-            (text.into_owned(), malformed)
+            let decoded = String::from_utf8_lossy(bytes);
+            text.push_str(&decoded);
+            matches!(decoded, std::borrow::Cow::Owned(_))
         }
     }
 }
 
-/// MS932 to UTF-8 in a buffer sized for the text. (`decode_without_bom_handling` reserves for
-/// the worst case, three bytes of UTF-8 per byte, and encoding_rs writes to every page of the
-/// reserve: a 30 MB file took 90 MB of memory to decode.) The text is the bytes plus half of
-/// each two-byte character, so a quarter more than the bytes holds what the standard's files
-/// carry; a text with more is decoded on into a buffer grown for the rest.
+#[cfg(test)]
 fn decode_ms932(bytes: &[u8]) -> (String, bool) {
+    let mut text = String::new();
+    let malformed = decode_ms932_into(bytes, &mut text);
+    (text, malformed)
+}
+
+/// MS932 to UTF-8, appended to `text` after reserving what the text needs.
+/// (`decode_without_bom_handling` reserves for the worst case, three bytes of UTF-8 per byte,
+/// and encoding_rs writes to every page of the reserve: a 30 MB file took 90 MB of memory to
+/// decode.) The text is the bytes plus half of each two-byte character, so a quarter more than
+/// the bytes holds what the standard's files carry; a text with more is decoded on into a
+/// buffer grown for the rest.
+fn decode_ms932_into(bytes: &[u8], text: &mut String) -> bool {
     let mut decoder = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
-    let mut text = String::with_capacity(bytes.len() + bytes.len() / 4 + 16);
+    text.reserve(bytes.len() + bytes.len() / 4 + 16);
     let (mut read, mut malformed) = (0, false);
     loop {
-        let (result, n, replaced) = decoder.decode_to_string(&bytes[read..], &mut text, true);
+        let (result, n, replaced) = decoder.decode_to_string(&bytes[read..], text, true);
         read += n;
         malformed |= replaced;
         match result {
-            encoding_rs::CoderResult::InputEmpty => return (text, malformed),
+            encoding_rs::CoderResult::InputEmpty => return malformed,
             encoding_rs::CoderResult::OutputFull => {
                 let rest = bytes.len() - read;
-                text.reserve_exact(rest + rest / 2 + 16);
+                text.reserve(rest + rest / 2 + 16);
             }
         }
     }
@@ -175,6 +192,9 @@ pub struct Fields<'a> {
     text: &'a str,
     /// Start and end offset of each field in `text`.
     spans: &'a [(u32, u32)],
+    /// Whether the text the record was read from held a malformed sequence (then a field of
+    /// this record may hold U+FFFD).
+    malformed: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -184,6 +204,12 @@ impl<'a> Fields<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
+    }
+
+    /// Whether a field may hold U+FFFD for a malformed byte sequence: false when the text the
+    /// record was read from decoded without one (a window of the file, see [`Records`]).
+    pub fn maybe_malformed(&self) -> bool {
+        self.malformed
     }
 
     /// Field `i` (0-based); empty for an index past the end.
@@ -232,9 +258,9 @@ pub struct Visit<T> {
 const PARALLEL_FROM: usize = 1 << 20;
 
 /// Reads file bytes as records and hands them, part by part, to `visit` (called with the
-/// part's index and its records; it should read them all). Each part is decoded in one pass,
-/// then split one record at a time, so that only the part's text and the current record are
-/// held: whatever the visitor keeps is its own. (The delimiters `,` `"` CR LF are ASCII; a
+/// part's index and its records; it should read them all). Each part is decoded a window of
+/// about 64 KiB at a time and split one record at a time, so that only the window's text and
+/// the current record are held: whatever the visitor keeps is its own. (The delimiters `,` `"` CR LF are ASCII; a
 /// malformed MS932 lead byte before one becomes U+FFFD and leaves the delimiter in place, as
 /// the WHATWG decoder specifies.)
 ///
@@ -265,20 +291,32 @@ pub fn visit_parts<T: Send>(
     part_bytes: usize,
     visit: impl Fn(usize, &mut Records<'_>) -> T + Sync,
 ) -> Visit<T> {
+    visit_windows(b, charset, threads, part_bytes, WINDOW, visit)
+}
+
+/// How many bytes of a part are decoded at a time (then a line feed ends the window): the
+/// window's text stays in the core's cache while it is split and checked, and the buffer is
+/// reused, where a whole part's text took tens of MB of fresh memory on every read.
+const WINDOW: usize = 64 << 10;
+
+/// As [`visit_parts`], decoding `window` bytes at a time (tests use small windows).
+fn visit_windows<T: Send>(
+    b: &[u8],
+    charset: Charset,
+    threads: usize,
+    part_bytes: usize,
+    window: usize,
+    visit: impl Fn(usize, &mut Records<'_>) -> T + Sync,
+) -> Visit<T> {
     let run = |index: usize, chunk: &[u8]| -> PartRead<T> {
-        let (text, malformed) = decode(chunk, charset);
-        let mut records = Records {
-            text: &text,
-            malformed,
-            cursor: Cursor::default(),
-        };
+        let mut records = Records::new(chunk, charset, window);
         let out = visit(index, &mut records);
         while records.next_fields().is_some() {}
         let c = records.cursor;
         PartRead {
             out,
             issues: c.issues,
-            malformed,
+            malformed: records.malformed,
             open_quote: c.open_quote,
             last_line: c.line,
         }
@@ -437,6 +475,8 @@ struct Scanner<'t> {
     issues: Vec<SplitIssue>,
     /// Whether the text ended inside a quoted value.
     open_quote: bool,
+    /// Whether the last record read ended at the end of the text, not at a line end.
+    at_end: bool,
 }
 
 impl<'t> Scanner<'t> {
@@ -542,6 +582,7 @@ impl<'t> Scanner<'t> {
             }
             break;
         }
+        self.at_end = i >= n;
         if i < n {
             // line end
             if t[i] == b'\r' && i + 1 < n && t[i + 1] == b'\n' {
@@ -563,6 +604,8 @@ struct Cursor {
     spans: Vec<(u32, u32)>,
     unquoted: Vec<(usize, Vec<u8>)>,
     scratch: RawRecord,
+    /// Whether the current record's fields are in `scratch` (not ranges of the text).
+    copied: bool,
     issues: Vec<SplitIssue>,
     /// Whether the text ended inside a quoted value.
     open_quote: bool,
@@ -576,6 +619,7 @@ impl Default for Cursor {
             spans: Vec::with_capacity(32),
             unquoted: Vec::new(),
             scratch: RawRecord::default(),
+            copied: false,
             issues: Vec::new(),
             open_quote: false,
         }
@@ -583,70 +627,170 @@ impl Default for Cursor {
 }
 
 impl Cursor {
-    /// The next record of `text`: its line and fields.
-    fn next<'a>(&'a mut self, text: &'a str) -> Option<(usize, Fields<'a>)> {
+    /// Reads the next record of `text` into the cursor: its line, and whether it ended at the
+    /// end of the text (not at a line end). Its fields are then [`Cursor::fields`].
+    fn advance(&mut self, text: &str) -> Option<(usize, bool)> {
         let mut sc = Scanner {
             t: text.as_bytes(),
             i: self.pos,
             line: self.line,
             issues: std::mem::take(&mut self.issues),
             open_quote: false,
+            at_end: false,
         };
         self.spans.clear();
         self.unquoted.clear();
+        self.copied = false;
         let line = sc.next_record(&mut self.spans, &mut self.unquoted);
         self.pos = sc.i;
         self.line = sc.line;
         self.issues = sc.issues;
         self.open_quote |= sc.open_quote;
         let line = line?;
-        if self.unquoted.is_empty() {
-            return Some((
-                line,
-                Fields {
-                    text,
-                    spans: &self.spans,
-                },
-            ));
+        if !self.unquoted.is_empty() {
+            // A value that is not a range of the text: copy the record.
+            self.scratch.clear();
+            let mut pending = self.unquoted.iter().peekable();
+            for (k, &(a, b)) in self.spans.iter().enumerate() {
+                match pending.next_if(|(at, _)| *at == k) {
+                    Some((_, v)) => self
+                        .scratch
+                        .push_with(|buf| buf.push_str(&String::from_utf8_lossy(v))),
+                    None => self.scratch.push_with(|buf| {
+                        buf.push_str(text.get(a as usize..b as usize).unwrap_or(""))
+                    }),
+                }
+            }
+            self.copied = true;
         }
-        // A value that is not a range of the text: copy the record.
-        self.scratch.clear();
-        let mut pending = self.unquoted.iter().peekable();
-        for (k, &(a, b)) in self.spans.iter().enumerate() {
-            match pending.next_if(|(at, _)| *at == k) {
-                Some((_, v)) => self
-                    .scratch
-                    .push_with(|buf| buf.push_str(&String::from_utf8_lossy(v))),
-                None => self
-                    .scratch
-                    .push_with(|buf| buf.push_str(text.get(a as usize..b as usize).unwrap_or(""))),
+        Some((line, sc.at_end))
+    }
+
+    /// The fields of the record last read from `text` by [`Cursor::advance`].
+    fn fields<'a>(&'a self, text: &'a str, malformed: bool) -> Fields<'a> {
+        if self.copied {
+            Fields {
+                malformed,
+                ..self.scratch.view()
+            }
+        } else {
+            Fields {
+                text,
+                spans: &self.spans,
+                malformed,
             }
         }
-        Some((line, self.scratch.view()))
+    }
+
+    /// Where reading stands, to go back to when a record must be read again.
+    fn mark(&self) -> Mark {
+        Mark {
+            pos: self.pos,
+            line: self.line,
+            issues: self.issues.len(),
+            open_quote: self.open_quote,
+        }
+    }
+
+    fn reset(&mut self, m: &Mark) {
+        self.pos = m.pos;
+        self.line = m.line;
+        self.issues.truncate(m.issues);
+        self.open_quote = m.open_quote;
     }
 }
 
+/// A [`Cursor`]'s place ([`Cursor::mark`]).
+struct Mark {
+    pos: usize,
+    line: usize,
+    issues: usize,
+    open_quote: bool,
+}
+
 /// The records of one part of a file, read one at a time ([`visit_bytes`]).
+///
+/// The part is decoded a window at a time into one buffer: about [`WINDOW`] bytes, up to and
+/// including a line feed. A window never ends inside a character: the line feed is ASCII and
+/// never the second byte of an MS932 character, and the decoder starts afresh after it, so the
+/// windows' texts joined are the part's text. A record that runs past its window's end (a line
+/// feed inside quotes) is read again from a larger window that starts where this one starts.
 pub struct Records<'t> {
-    text: &'t str,
+    raw: &'t [u8],
+    charset: Charset,
+    window: usize,
+    /// The window: `raw[start..end]` decoded.
+    start: usize,
+    end: usize,
+    text: String,
+    /// Whether the window held a malformed sequence.
+    text_malformed: bool,
+    /// Whether any window so far held one.
     malformed: bool,
     cursor: Cursor,
 }
 
-impl Records<'_> {
+impl<'t> Records<'t> {
+    fn new(raw: &'t [u8], charset: Charset, window: usize) -> Self {
+        Records {
+            raw,
+            charset,
+            window: window.max(1),
+            start: 0,
+            end: 0,
+            text: String::new(),
+            text_malformed: false,
+            malformed: false,
+            cursor: Cursor::default(),
+        }
+    }
+
+    /// Decodes `raw[start..]` up to the first line feed at or after `start + at_least`
+    /// (or the end of the part) as the window.
+    fn load(&mut self, start: usize, at_least: usize) {
+        let want = start.saturating_add(at_least);
+        let end = match self.raw.get(want..) {
+            Some(rest) => rest
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(self.raw.len(), |k| want + k + 1),
+            None => self.raw.len(),
+        };
+        self.text.clear();
+        self.text_malformed = decode_into(&self.raw[start..end], self.charset, &mut self.text);
+        self.malformed |= self.text_malformed;
+        self.start = start;
+        self.end = end;
+    }
+
     /// The next record: its line in the part and its fields.
     pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
-        self.cursor.next(self.text)
+        let line = loop {
+            if self.cursor.pos >= self.text.len() {
+                if self.end >= self.raw.len() {
+                    return None;
+                }
+                self.load(self.end, self.window);
+                self.cursor.pos = 0;
+            }
+            let mark = self.cursor.mark();
+            match self.cursor.advance(&self.text) {
+                Some((_, true)) if self.end < self.raw.len() => {
+                    // The record runs on past the window: read it again from a larger one.
+                    self.cursor.reset(&mark);
+                    let grow = (self.end - self.start).saturating_mul(2);
+                    self.load(self.start, grow);
+                }
+                Some((line, _)) => break line,
+                None => {} // blank lines to the window's end
+            }
+        };
+        Some((line, self.cursor.fields(&self.text, self.text_malformed)))
     }
 
-    /// Whether any byte of the part was malformed (shown as U+FFFD).
-    pub fn malformed(&self) -> bool {
-        self.malformed
-    }
-
-    /// The length of the part's decoded text (to size what is built from it).
-    pub fn text_len(&self) -> usize {
-        self.text.len()
+    /// The length of the part in bytes (to size what is built from it).
+    pub fn byte_len(&self) -> usize {
+        self.raw.len()
     }
 }
 
@@ -654,13 +798,16 @@ impl Records<'_> {
 /// each record once): memory for the decoded text and one record.
 pub struct RecordStream {
     text: String,
+    malformed: bool,
     cursor: Cursor,
 }
 
 impl RecordStream {
     pub fn new(b: &[u8], charset: Charset) -> Self {
+        let (text, malformed) = decode(b, charset);
         RecordStream {
-            text: decode(b, charset).0,
+            text,
+            malformed,
             cursor: Cursor::default(),
         }
     }
@@ -672,7 +819,8 @@ impl RecordStream {
 
     /// The next record: its line and fields.
     pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
-        self.cursor.next(&self.text)
+        let (line, _) = self.cursor.advance(&self.text)?;
+        Some((line, self.cursor.fields(&self.text, self.malformed)))
     }
 }
 
@@ -940,6 +1088,80 @@ mod tests {
         }
         // The clean file is really split in parts.
         assert_eq!(records(&big("", 0), 2).2, 2);
+    }
+
+    /// (line, fields) of each record.
+    type Lines = Vec<(usize, Vec<String>)>;
+
+    /// Every record of `b` read with windows of `window` bytes, the issues, and whether
+    /// anything was malformed.
+    fn windowed(b: &[u8], charset: Charset, window: usize) -> (Lines, Vec<SplitIssue>, bool) {
+        let v = visit_windows(b, charset, 1, usize::MAX, window, |_, records| {
+            let mut out = Vec::new();
+            while let Some((line, f)) = records.next_fields() {
+                let fields = f.to_vec();
+                // A field with U+FFFD is always flagged (the flag is per window).
+                assert!(
+                    f.maybe_malformed() || !fields.iter().any(|x| x.contains('\u{FFFD}')),
+                    "line {line} with window {window}"
+                );
+                out.push((line, fields));
+            }
+            out
+        });
+        let malformed = v.malformed;
+        let mut parts = v.parts;
+        assert_eq!(parts.len(), 1);
+        (parts.remove(0).out, v.issues, malformed)
+    }
+
+    #[test]
+    fn reading_in_windows_reads_what_the_whole_text_reads() {
+        let kanji = encoding_rs::SHIFT_JIS.encode("介護,\"ｶﾅ\"").0.into_owned();
+        let mut ms932 = Vec::new();
+        for i in 0..40 {
+            ms932.extend_from_slice(format!("202407,{i},\"").as_bytes());
+            ms932.extend_from_slice(&kanji);
+            // a line feed inside quotes every third record, a blank line every fifth
+            if i % 3 == 0 {
+                ms932.extend_from_slice(b"\r\n");
+                ms932.extend_from_slice(&kanji);
+            }
+            ms932.extend_from_slice(b"\",x\r\n");
+            if i % 5 == 0 {
+                ms932.extend_from_slice(b"\n");
+            }
+            if i == 17 {
+                // malformed: a lead byte before a line feed, and a lone 0xFF
+                ms932.extend_from_slice(&[b'1', b',', 0x81, b'\n', 0xff, b',', b'2', b'\n']);
+            }
+        }
+        let cases: Vec<(Vec<u8>, Charset)> = vec![
+            (ms932.clone(), Charset::Ms932),
+            // the same ending in an unclosed quote, and without a final line end
+            (
+                [ms932.as_slice(), b"9,\"open\r\nand on"].concat(),
+                Charset::Ms932,
+            ),
+            ([ms932.as_slice(), b"9,last"].concat(), Charset::Ms932),
+            (
+                "a,\"b,\"\"c\"\"\r\nd\",e\r\n1,2\n\n3,\"\"\r4,\"x\"y,5\r\n6,\"o\npen"
+                    .as_bytes()
+                    .to_vec(),
+                Charset::Utf8,
+            ),
+            (Vec::new(), Charset::Ms932),
+            (b"\r\n\n\n".to_vec(), Charset::Ms932),
+        ];
+        for (b, charset) in cases {
+            let whole = windowed(&b, charset, usize::MAX);
+            for window in (1..70).chain([127, 128, 500, 4096]) {
+                let w = windowed(&b, charset, window);
+                assert_eq!(w.0, whole.0, "records, window {window}");
+                assert_eq!(w.1, whole.1, "issues, window {window}");
+                assert_eq!(w.2, whole.2, "malformed, window {window}");
+            }
+        }
     }
 
     #[test]

@@ -483,10 +483,9 @@ fn read_core(path: &str, bytes: &[u8], how: How, max: usize) -> ParsedFile {
     // read in parts).
     let check = |index: usize, records: &mut csvform::Records<'_>| -> PartChecked {
         let mut out = PartChecked {
-            records: Vec::with_capacity(records.text_len() / 128 + 1),
+            records: Vec::with_capacity(records.byte_len() / 128 + 1),
             ..PartChecked::default()
         };
-        let malformed = encoding_checks && records.malformed();
         let sink = |findings: Vec<Finding>| Sink {
             file: &file_name,
             findings,
@@ -498,7 +497,7 @@ fn read_core(path: &str, bytes: &[u8], how: How, max: usize) -> ParsedFile {
                 out.header_skipped = true;
                 continue;
             }
-            if malformed {
+            if encoding_checks && raw.maybe_malformed() {
                 bad_encoding(&mut encoding, line, raw);
             }
             let v = raw.get(0);

@@ -219,6 +219,10 @@ async fn same_count(
         s.rows,
         l.rows
     );
+    if std::env::var_os("QUERY_COUNTS_SHOW").is_some() {
+        // `QUERY_COUNTS_SHOW=1 cargo test --test query_counts -- --nocapture`: the statements.
+        eprintln!("  {}", short(&l.statements));
+    }
 }
 
 /// Statements cut to their first 110 characters, one a line, for a readable failure.

@@ -66,6 +66,7 @@ impl RawRecord {
     pub fn view(&self) -> Fields<'_> {
         Fields {
             text: &self.buf,
+            ascii: &[],
             spans: &self.spans,
             // A record built in memory: its fields may hold anything.
             malformed: true,
@@ -190,12 +191,19 @@ fn decode_ms932_into(bytes: &[u8], text: &mut String) -> bool {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fields<'a> {
     text: &'a str,
-    /// Start and end offset of each field in `text`.
+    /// File bytes holding fields that are ASCII ([`Cursor::decode_fields`]).
+    ascii: &'a [u8],
+    /// Start and end offset of each field in `text`, or with [`IN_ASCII`] set on the start, in
+    /// `ascii`.
     spans: &'a [(u32, u32)],
     /// Whether the text the record was read from held a malformed sequence (then a field of
     /// this record may hold U+FFFD).
     malformed: bool,
 }
+
+/// Set on the start of a field's span in [`Fields`] when the field is a range of the file's
+/// bytes, which are ASCII there.
+const IN_ASCII: u32 = 1 << 31;
 
 impl<'a> Fields<'a> {
     pub fn len(&self) -> usize {
@@ -206,8 +214,8 @@ impl<'a> Fields<'a> {
         self.spans.is_empty()
     }
 
-    /// Whether a field may hold U+FFFD for a malformed byte sequence: false when the text the
-    /// record was read from decoded without one (a window of the file, see [`Records`]).
+    /// Whether a field may hold U+FFFD for a malformed byte sequence: false when the record
+    /// decoded without one.
     pub fn maybe_malformed(&self) -> bool {
         self.malformed
     }
@@ -215,6 +223,15 @@ impl<'a> Fields<'a> {
     /// Field `i` (0-based); empty for an index past the end.
     pub fn get(&self, i: usize) -> &'a str {
         match self.spans.get(i) {
+            Some(&(start, end)) if start & IN_ASCII != 0 => {
+                let bytes = self
+                    .ascii
+                    .get((start & !IN_ASCII) as usize..end as usize)
+                    .unwrap_or_default();
+                // SAFETY: only `Cursor::decode_fields` sets IN_ASCII, on a span of `ascii` it
+                // has checked is ASCII; ASCII is UTF-8.
+                unsafe { std::str::from_utf8_unchecked(bytes) }
+            }
             Some(&(start, end)) => self.text.get(start as usize..end as usize).unwrap_or(""),
             None => "",
         }
@@ -258,11 +275,12 @@ pub struct Visit<T> {
 const PARALLEL_FROM: usize = 1 << 20;
 
 /// Reads file bytes as records and hands them, part by part, to `visit` (called with the
-/// part's index and its records; it should read them all). Each part is decoded a window of
-/// about 64 KiB at a time and split one record at a time, so that only the window's text and
-/// the current record are held: whatever the visitor keeps is its own. (The delimiters `,` `"` CR LF are ASCII; a
-/// malformed MS932 lead byte before one becomes U+FFFD and leaves the delimiter in place, as
-/// the WHATWG decoder specifies.)
+/// part's index and its records; it should read them all). Each part is split from the file's
+/// bytes one record at a time and each record's non-ASCII fields decoded ([`Records`]), so
+/// that only the current record is held: whatever the visitor keeps is its own. (The
+/// delimiters `,` `"` CR LF are ASCII and never the second byte of an MS932 character; a
+/// malformed lead byte before one becomes U+FFFD and leaves the delimiter in place, as the
+/// WHATWG decoder specifies.)
 ///
 /// Large files are cut in `threads` parts at record boundaries and read on that many threads.
 /// A cut is placed after a line feed with an even number of `"` before it (`"` is below 0x40
@@ -291,25 +309,8 @@ pub fn visit_parts<T: Send>(
     part_bytes: usize,
     visit: impl Fn(usize, &mut Records<'_>) -> T + Sync,
 ) -> Visit<T> {
-    visit_windows(b, charset, threads, part_bytes, WINDOW, visit)
-}
-
-/// How many bytes of a part are decoded at a time (then a line feed ends the window): the
-/// window's text stays in the core's cache while it is split and checked, and the buffer is
-/// reused, where a whole part's text took tens of MB of fresh memory on every read.
-const WINDOW: usize = 64 << 10;
-
-/// As [`visit_parts`], decoding `window` bytes at a time (tests use small windows).
-fn visit_windows<T: Send>(
-    b: &[u8],
-    charset: Charset,
-    threads: usize,
-    part_bytes: usize,
-    window: usize,
-    visit: impl Fn(usize, &mut Records<'_>) -> T + Sync,
-) -> Visit<T> {
     let run = |index: usize, chunk: &[u8]| -> PartRead<T> {
-        let mut records = Records::new(chunk, charset, window);
+        let mut records = Records::new(chunk, charset);
         let out = visit(index, &mut records);
         while records.next_fields().is_some() {}
         let c = records.cursor;
@@ -514,7 +515,19 @@ fn masks(chunk: &[u8; 64], bytes: [u8; 3], or_third: u8) -> [u64; 3] {
     out
 }
 
-/// Reads the records of decoded text one at a time.
+/// A value that is not a range of the text ([`Scanner::next_record`]).
+#[derive(Debug)]
+struct Unquoted {
+    /// Its index in the record.
+    field: usize,
+    /// The value.
+    value: Vec<u8>,
+    /// Where it stands in the text: from its opening quote to its end.
+    whole: (usize, usize),
+}
+
+/// Reads the records of a text one at a time: file bytes (MS932 or UTF-8, whose delimiters
+/// `,` `"` CR LF are ASCII and never part of another character) or decoded text.
 struct Scanner<'t> {
     t: &'t [u8],
     i: usize,
@@ -523,8 +536,6 @@ struct Scanner<'t> {
     issues: Vec<SplitIssue>,
     /// Whether the text ended inside a quoted value.
     open_quote: bool,
-    /// Whether the last record read ended at the end of the text, not at a line end.
-    at_end: bool,
     /// The block of the text last looked at.
     block: Block,
 }
@@ -561,7 +572,7 @@ impl<'t> Scanner<'t> {
     fn next_record(
         &mut self,
         spans: &mut Vec<(u32, u32)>,
-        unquoted: &mut Vec<(usize, Vec<u8>)>,
+        unquoted: &mut Vec<Unquoted>,
     ) -> Option<usize> {
         let t = self.t;
         let n = t.len();
@@ -641,8 +652,12 @@ impl<'t> Scanner<'t> {
                     }
                 }
                 // Only ASCII bytes were removed or added, at character boundaries.
-                if let Some(v) = copy {
-                    unquoted.push((spans.len(), v));
+                if let Some(value) = copy {
+                    unquoted.push(Unquoted {
+                        field: spans.len(),
+                        value,
+                        whole: (start - 1, i),
+                    });
                 }
                 spans.push((to_u32(start), to_u32(end)));
             } else {
@@ -656,7 +671,6 @@ impl<'t> Scanner<'t> {
             }
             break;
         }
-        self.at_end = i >= n;
         if i < n {
             // line end
             if t[i] == b'\r' && i + 1 < n && t[i + 1] == b'\n' {
@@ -676,10 +690,12 @@ struct Cursor {
     pos: usize,
     line: usize,
     spans: Vec<(u32, u32)>,
-    unquoted: Vec<(usize, Vec<u8>)>,
+    unquoted: Vec<Unquoted>,
     scratch: RawRecord,
-    /// Whether the current record's fields are in `scratch` (not ranges of the text).
-    copied: bool,
+    /// The decoded fields of the current record ([`Cursor::decode_fields`]).
+    decoded: String,
+    /// Per column, its last non-ASCII value decoded.
+    columns: Vec<Option<Decoded>>,
     /// The block of the text last looked at (reset when the text changes).
     block: Block,
     issues: Vec<SplitIssue>,
@@ -695,7 +711,8 @@ impl Default for Cursor {
             spans: Vec::with_capacity(32),
             unquoted: Vec::new(),
             scratch: RawRecord::default(),
-            copied: false,
+            decoded: String::new(),
+            columns: Vec::new(),
             block: Block::NONE,
             issues: Vec::new(),
             open_quote: false,
@@ -704,168 +721,176 @@ impl Default for Cursor {
 }
 
 impl Cursor {
-    /// Reads the next record of `text` into the cursor: its line, and whether it ended at the
-    /// end of the text (not at a line end). Its fields are then [`Cursor::fields`].
-    fn advance(&mut self, text: &str) -> Option<(usize, bool)> {
+    /// Reads the next record of `t` into the cursor (the spans of its fields in `t`); returns
+    /// its line.
+    fn scan(&mut self, t: &[u8]) -> Option<usize> {
         let mut sc = Scanner {
-            t: text.as_bytes(),
+            t,
             i: self.pos,
             line: self.line,
             issues: std::mem::take(&mut self.issues),
             open_quote: false,
-            at_end: false,
             block: self.block,
         };
         self.spans.clear();
         self.unquoted.clear();
-        self.copied = false;
         let line = sc.next_record(&mut self.spans, &mut self.unquoted);
         self.pos = sc.i;
         self.line = sc.line;
         self.block = sc.block;
         self.issues = sc.issues;
         self.open_quote |= sc.open_quote;
-        let line = line?;
-        if !self.unquoted.is_empty() {
-            // A value that is not a range of the text: copy the record.
-            self.scratch.clear();
-            let mut pending = self.unquoted.iter().peekable();
-            for (k, &(a, b)) in self.spans.iter().enumerate() {
-                match pending.next_if(|(at, _)| *at == k) {
-                    Some((_, v)) => self
-                        .scratch
-                        .push_with(|buf| buf.push_str(&String::from_utf8_lossy(v))),
-                    None => self.scratch.push_with(|buf| {
-                        buf.push_str(text.get(a as usize..b as usize).unwrap_or(""))
-                    }),
-                }
-            }
-            self.copied = true;
-        }
-        Some((line, sc.at_end))
+        line
     }
 
-    /// The fields of the record last read from `text` by [`Cursor::advance`].
-    fn fields<'a>(&'a self, text: &'a str, malformed: bool) -> Fields<'a> {
-        if self.copied {
-            Fields {
-                malformed,
-                ..self.scratch.view()
-            }
-        } else {
-            Fields {
+    /// The fields of the record last scanned from the decoded `text`.
+    fn text_fields<'a>(&'a mut self, text: &'a str, malformed: bool) -> Fields<'a> {
+        if self.unquoted.is_empty() {
+            return Fields {
                 text,
+                ascii: &[],
                 spans: &self.spans,
                 malformed,
+            };
+        }
+        // A value that is not a range of the text: copy the record.
+        self.scratch.clear();
+        let mut pending = self.unquoted.iter().peekable();
+        for (k, &(a, b)) in self.spans.iter().enumerate() {
+            match pending.next_if(|u| u.field == k) {
+                Some(u) => self
+                    .scratch
+                    .push_with(|buf| buf.push_str(&String::from_utf8_lossy(&u.value))),
+                None => self
+                    .scratch
+                    .push_with(|buf| buf.push_str(text.get(a as usize..b as usize).unwrap_or(""))),
             }
         }
-    }
-
-    /// Where reading stands, to go back to when a record must be read again.
-    fn mark(&self) -> Mark {
-        Mark {
-            pos: self.pos,
-            line: self.line,
-            issues: self.issues.len(),
-            open_quote: self.open_quote,
+        Fields {
+            malformed,
+            ..self.scratch.view()
         }
     }
 
-    fn reset(&mut self, m: &Mark) {
-        self.pos = m.pos;
-        self.line = m.line;
-        self.issues.truncate(m.issues);
-        self.open_quote = m.open_quote;
+    /// Turns the spans of the record last scanned from the file bytes `raw` into the spans of
+    /// its fields: an ASCII field (most of them) stays a range of `raw` (marked
+    /// [`IN_ASCII`]); any other is decoded into the cursor's `decoded` text. Returns whether a
+    /// field held a malformed sequence.
+    ///
+    /// Each field is decoded on its own, which gives what decoding the whole file first gives:
+    /// a field starts after an ASCII byte (or at the start), where the decoder starts afresh,
+    /// and ends before one (or at the end), where a lead byte left without its second byte
+    /// becomes U+FFFD either way. A column's last non-ASCII value is kept with its text: the
+    /// names that fill most of a file (プラン担当者名, サービス事業所名) repeat on every line,
+    /// and comparing their bytes is cheaper than decoding them again.
+    fn decode_fields(&mut self, raw: &[u8], charset: Charset) -> bool {
+        self.decoded.clear();
+        let mut malformed = false;
+        let mut pending = self.unquoted.iter().peekable();
+        for (k, span) in self.spans.iter_mut().enumerate() {
+            let (a, b) = (span.0 as usize, span.1 as usize);
+            let start = to_u32(self.decoded.len());
+            if let Some(u) = pending.next_if(|u| u.field == k) {
+                // `""` or characters after the closing quote: decoded as the value stands in
+                // the file, quotes and all, then unquoted as text (the bytes between the
+                // quotes joined with those after them could make other characters).
+                let mut text = String::new();
+                malformed |= decode_into(&raw[u.whole.0..u.whole.1], charset, &mut text);
+                self.decoded.push_str(&unquote(&text));
+                *span = (start, to_u32(self.decoded.len()));
+                continue;
+            }
+            let bytes = &raw[a..b];
+            if bytes.is_ascii() && span.0 < IN_ASCII {
+                span.0 |= IN_ASCII;
+                continue;
+            }
+            if self.columns.len() <= k {
+                self.columns.resize_with(k + 1, || None);
+            }
+            let column = &mut self.columns[k];
+            if column.as_ref().is_none_or(|c| c.bytes != bytes) {
+                let mut text = String::new();
+                let bad = decode_into(bytes, charset, &mut text);
+                *column = Some(Decoded {
+                    bytes: bytes.to_vec(),
+                    text,
+                    malformed: bad,
+                });
+            }
+            if let Some(c) = column {
+                malformed |= c.malformed;
+                self.decoded.push_str(&c.text);
+            }
+            *span = (start, to_u32(self.decoded.len()));
+        }
+        malformed
     }
 }
 
-/// A [`Cursor`]'s place ([`Cursor::mark`]).
-struct Mark {
-    pos: usize,
-    line: usize,
-    issues: usize,
-    open_quote: bool,
+/// A column's last non-ASCII value ([`Cursor::decode_fields`]).
+#[derive(Debug)]
+struct Decoded {
+    bytes: Vec<u8>,
+    text: String,
+    malformed: bool,
 }
 
-/// The records of one part of a file, read one at a time ([`visit_bytes`]).
-///
-/// The part is decoded a window at a time into one buffer: about [`WINDOW`] bytes, up to and
-/// including a line feed. A window never ends inside a character: the line feed is ASCII and
-/// never the second byte of an MS932 character, and the decoder starts afresh after it, so the
-/// windows' texts joined are the part's text. A record that runs past its window's end (a line
-/// feed inside quotes) is read again from a larger window that starts where this one starts.
+/// The value of one field written as it stands in a file: `"…"` with `""` inside, maybe
+/// characters after the closing quote, maybe no closing quote.
+fn unquote(text: &str) -> String {
+    let mut sc = Scanner {
+        t: text.as_bytes(),
+        i: 0,
+        line: 1,
+        issues: Vec::new(),
+        open_quote: false,
+        block: Block::NONE,
+    };
+    let (mut spans, mut unquoted) = (Vec::new(), Vec::new());
+    sc.next_record(&mut spans, &mut unquoted);
+    match (unquoted.pop(), spans.first()) {
+        (Some(u), _) => String::from_utf8_lossy(&u.value).into_owned(),
+        (None, Some(&(a, b))) => text.get(a as usize..b as usize).unwrap_or("").to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The records of one part of a file, read one at a time ([`visit_bytes`]): split from the
+/// file's bytes; the ASCII fields are ranges of those bytes and the others are decoded one by
+/// one ([`Cursor::decode_fields`]), so that no decoded copy of the part is made.
 pub struct Records<'t> {
     raw: &'t [u8],
     charset: Charset,
-    window: usize,
-    /// The window: `raw[start..end]` decoded.
-    start: usize,
-    end: usize,
-    text: String,
-    /// Whether the window held a malformed sequence.
-    text_malformed: bool,
-    /// Whether any window so far held one.
+    /// Whether any record so far held a malformed sequence.
     malformed: bool,
     cursor: Cursor,
 }
 
 impl<'t> Records<'t> {
-    fn new(raw: &'t [u8], charset: Charset, window: usize) -> Self {
+    fn new(raw: &'t [u8], charset: Charset) -> Self {
         Records {
             raw,
             charset,
-            window: window.max(1),
-            start: 0,
-            end: 0,
-            text: String::new(),
-            text_malformed: false,
             malformed: false,
             cursor: Cursor::default(),
         }
     }
 
-    /// Decodes `raw[start..]` up to the first line feed at or after `start + at_least`
-    /// (or the end of the part) as the window.
-    fn load(&mut self, start: usize, at_least: usize) {
-        let want = start.saturating_add(at_least);
-        let end = match self.raw.get(want..) {
-            Some(rest) => rest
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(self.raw.len(), |k| want + k + 1),
-            None => self.raw.len(),
-        };
-        self.text.clear();
-        self.cursor.block = Block::NONE;
-        self.text_malformed = decode_into(&self.raw[start..end], self.charset, &mut self.text);
-        self.malformed |= self.text_malformed;
-        self.start = start;
-        self.end = end;
-    }
-
     /// The next record: its line in the part and its fields.
     pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
-        let line = loop {
-            if self.cursor.pos >= self.text.len() {
-                if self.end >= self.raw.len() {
-                    return None;
-                }
-                self.load(self.end, self.window);
-                self.cursor.pos = 0;
-            }
-            let mark = self.cursor.mark();
-            match self.cursor.advance(&self.text) {
-                Some((_, true)) if self.end < self.raw.len() => {
-                    // The record runs on past the window: read it again from a larger one.
-                    self.cursor.reset(&mark);
-                    let grow = (self.end - self.start).saturating_mul(2);
-                    self.load(self.start, grow);
-                }
-                Some((line, _)) => break line,
-                None => {} // blank lines to the window's end
-            }
-        };
-        Some((line, self.cursor.fields(&self.text, self.text_malformed)))
+        let line = self.cursor.scan(self.raw)?;
+        let malformed = self.cursor.decode_fields(self.raw, self.charset);
+        self.malformed |= malformed;
+        Some((
+            line,
+            Fields {
+                text: &self.cursor.decoded,
+                ascii: self.raw,
+                spans: &self.cursor.spans,
+                malformed,
+            },
+        ))
     }
 
     /// The length of the part in bytes (to size what is built from it).
@@ -878,6 +903,7 @@ impl<'t> Records<'t> {
 /// each record once): memory for the decoded text and one record.
 pub struct RecordStream {
     text: String,
+    /// Whether the text held a malformed sequence.
     malformed: bool,
     cursor: Cursor,
 }
@@ -899,8 +925,8 @@ impl RecordStream {
 
     /// The next record: its line and fields.
     pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
-        let (line, _) = self.cursor.advance(&self.text)?;
-        Some((line, self.cursor.fields(&self.text, self.malformed)))
+        let line = self.cursor.scan(self.text.as_bytes())?;
+        Some((line, self.cursor.text_fields(&self.text, self.malformed)))
     }
 }
 
@@ -1089,7 +1115,6 @@ mod tests {
                     line: 1,
                     issues: Vec::new(),
                     open_quote: false,
-                    at_end: false,
                     block: Block::NONE,
                 };
                 // forwards, backwards and jumping: the cached block must not mislead
@@ -1186,17 +1211,18 @@ mod tests {
     /// (line, fields) of each record.
     type Lines = Vec<(usize, Vec<String>)>;
 
-    /// Every record of `b` read with windows of `window` bytes, the issues, and whether
+    /// Every record of `b` read from its bytes (as files are read), the issues, and whether
     /// anything was malformed.
-    fn windowed(b: &[u8], charset: Charset, window: usize) -> (Lines, Vec<SplitIssue>, bool) {
-        let v = visit_windows(b, charset, 1, usize::MAX, window, |_, records| {
+    fn from_bytes(b: &[u8], charset: Charset) -> (Lines, Vec<SplitIssue>, bool) {
+        let v = visit_bytes(b, charset, 1, |_, records| {
             let mut out = Vec::new();
             while let Some((line, f)) = records.next_fields() {
                 let fields = f.to_vec();
-                // A field with U+FFFD is always flagged (the flag is per window).
-                assert!(
-                    f.maybe_malformed() || !fields.iter().any(|x| x.contains('\u{FFFD}')),
-                    "line {line} with window {window}"
+                // The flag is exact: set when a field holds U+FFFD (MS932 cannot encode it).
+                assert_eq!(
+                    f.maybe_malformed(),
+                    fields.iter().any(|x| x.contains('\u{FFFD}')),
+                    "line {line}: {fields:?}"
                 );
                 out.push((line, fields));
             }
@@ -1208,19 +1234,33 @@ mod tests {
         (parts.remove(0).out, v.issues, malformed)
     }
 
+    /// The same, decoding the whole text first and splitting it.
+    fn from_text(b: &[u8], charset: Charset) -> (Lines, Vec<SplitIssue>, bool) {
+        let mut st = RecordStream::new(b, charset);
+        let mut out = Vec::new();
+        while let Some((line, f)) = st.next_fields() {
+            out.push((line, f.to_vec()));
+        }
+        (out, st.issues().to_vec(), st.malformed)
+    }
+
     #[test]
-    fn reading_in_windows_reads_what_the_whole_text_reads() {
+    fn decoding_each_field_reads_what_decoding_the_whole_text_reads() {
         let kanji = encoding_rs::SHIFT_JIS.encode("介護,\"ｶﾅ\"").0.into_owned();
+        let other = encoding_rs::SHIFT_JIS.encode("①髙").0.into_owned();
         let mut ms932 = Vec::new();
         for i in 0..40 {
             ms932.extend_from_slice(format!("202407,{i},\"").as_bytes());
-            ms932.extend_from_slice(&kanji);
+            // the same value on most lines (the column keeps it), another now and then
+            ms932.extend_from_slice(if i % 7 == 3 { &other } else { &kanji });
             // a line feed inside quotes every third record, a blank line every fifth
             if i % 3 == 0 {
                 ms932.extend_from_slice(b"\r\n");
                 ms932.extend_from_slice(&kanji);
             }
-            ms932.extend_from_slice(b"\",x\r\n");
+            ms932.extend_from_slice(b"\",x,");
+            ms932.extend_from_slice(&kanji[..2]);
+            ms932.extend_from_slice(b"\r\n");
             if i % 5 == 0 {
                 ms932.extend_from_slice(b"\n");
             }
@@ -1228,32 +1268,40 @@ mod tests {
                 // malformed: a lead byte before a line feed, and a lone 0xFF
                 ms932.extend_from_slice(&[b'1', b',', 0x81, b'\n', 0xff, b',', b'2', b'\n']);
             }
+            if i == 23 {
+                // a lead byte before a closing quote followed by characters that could be its
+                // second byte; before `""`; at the end of an unquoted value; half-width kana
+                ms932.extend_from_slice(b"\"ab\x81\"xy,\"c\x81\"\"\x40\",d\x81,\xb6\xc5\r\n");
+            }
         }
         let cases: Vec<(Vec<u8>, Charset)> = vec![
             (ms932.clone(), Charset::Ms932),
             // the same ending in an unclosed quote, and without a final line end
             (
-                [ms932.as_slice(), b"9,\"open\r\nand on"].concat(),
+                [ms932.as_slice(), b"9,\"open\r\nand \x81"].concat(),
                 Charset::Ms932,
             ),
-            ([ms932.as_slice(), b"9,last"].concat(), Charset::Ms932),
+            ([ms932.as_slice(), b"9,last\x82"].concat(), Charset::Ms932),
             (
                 "a,\"b,\"\"c\"\"\r\nd\",e\r\n1,2\n\n3,\"\"\r4,\"x\"y,5\r\n6,\"o\npen"
                     .as_bytes()
                     .to_vec(),
                 Charset::Utf8,
             ),
+            (
+                [
+                    b"\"\xe4\xbb\x8b\"\xe8,\xe8\xad\xb7,\xff\r\n".as_slice(),
+                    "介護".as_bytes(),
+                ]
+                .concat(),
+                Charset::Utf8,
+            ),
             (Vec::new(), Charset::Ms932),
             (b"\r\n\n\n".to_vec(), Charset::Ms932),
         ];
         for (b, charset) in cases {
-            let whole = windowed(&b, charset, usize::MAX);
-            for window in (1..70).chain([127, 128, 500, 4096]) {
-                let w = windowed(&b, charset, window);
-                assert_eq!(w.0, whole.0, "records, window {window}");
-                assert_eq!(w.1, whole.1, "issues, window {window}");
-                assert_eq!(w.2, whole.2, "malformed, window {window}");
-            }
+            let bytes = from_bytes(&b, charset);
+            assert_eq!(bytes, from_text(&b, charset), "{b:?}");
         }
     }
 

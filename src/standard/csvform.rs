@@ -196,8 +196,8 @@ pub struct Fields<'a> {
     /// Start and end offset of each field in `text`, or with [`IN_ASCII`] set on the start, in
     /// `ascii`.
     spans: &'a [(u32, u32)],
-    /// Whether the text the record was read from held a malformed sequence (then a field of
-    /// this record may hold U+FFFD).
+    /// Whether a field of the record held a malformed sequence, now U+FFFD (for a record read
+    /// from a decoded text: whether the text held one).
     malformed: bool,
 }
 

@@ -110,6 +110,7 @@ pub trait FieldValue: Sized {
 }
 
 impl FieldValue for String {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         Some(s.to_string())
     }
@@ -125,6 +126,7 @@ impl FieldValue for String {
 }
 
 impl<T: FieldValue> FieldValue for Option<T> {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         if s.is_empty() {
             Some(None)
@@ -168,6 +170,7 @@ fn digits_value(b: &[u8]) -> Option<u32> {
 }
 
 impl FieldValue for u32 {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         digits_value(s.as_bytes())
     }
@@ -182,6 +185,7 @@ impl FieldValue for u32 {
 
 /// `1` 該当 / `0` 非該当.
 impl FieldValue for bool {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         match s {
             "1" => Some(true),
@@ -198,6 +202,7 @@ impl FieldValue for bool {
 }
 
 impl FieldValue for NaiveDate {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         parse_yyyymmdd(s)
     }
@@ -224,6 +229,7 @@ fn push_digits(out: &mut String, v: u32, width: u32) {
 }
 
 /// `YYYYMMDD` → date (strict: 8 ASCII digits, a real day).
+#[inline]
 pub fn parse_yyyymmdd(s: &str) -> Option<NaiveDate> {
     let (y, m, d) = yyyymmdd(s)?;
     NaiveDate::from_ymd_opt(y as i32, m, d)
@@ -257,6 +263,7 @@ pub fn is_yyyymmdd(s: &str) -> bool {
 macro_rules! domain_field {
     ($t:ty) => {
         impl FieldValue for $t {
+            #[inline]
             fn parse_field(s: &str) -> Option<Self> {
                 <$t>::from_ascii(s).or_else(|| <$t>::parse(s).ok())
             }
@@ -275,6 +282,7 @@ domain_field!(OfficeNumber);
 domain_field!(ServiceCode);
 
 impl FieldValue for ServiceType {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         ServiceType::from_code(s).or_else(|| ServiceType::parse(s).ok())
     }
@@ -287,6 +295,7 @@ impl FieldValue for ServiceType {
 }
 
 impl FieldValue for ServiceMonth {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         if s.len() != 6 {
             return None;
@@ -304,6 +313,7 @@ impl FieldValue for ServiceMonth {
 }
 
 impl FieldValue for CareLevel {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         CareLevel::parse(s).ok()
     }
@@ -318,6 +328,7 @@ impl FieldValue for CareLevel {
 macro_rules! code_field {
     ($($t:ty),*) => {$(
         impl FieldValue for $t {
+            #[inline]
             fn parse_field(s: &str) -> Option<Self> {
                 <$t>::from_code(s)
             }
@@ -340,6 +351,7 @@ code_field!(
 );
 
 impl FieldValue for CsvVersion {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         CsvVersion::parse(s)
     }
@@ -356,6 +368,7 @@ pub enum DateOrZero {
 }
 
 impl FieldValue for DateOrZero {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         if s == "00000000" {
             Some(Self::Zero)
@@ -379,6 +392,7 @@ pub enum MonthOrZero {
 }
 
 impl FieldValue for MonthOrZero {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         if s == "000000" {
             Some(Self::Zero)
@@ -408,6 +422,7 @@ impl Hhmm {
 }
 
 impl FieldValue for Hhmm {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         if s.len() != 4 {
             return None;
@@ -438,6 +453,7 @@ impl FieldValue for Hhmm {
 pub struct UnitPrice(pub u32);
 
 impl FieldValue for UnitPrice {
+    #[inline]
     fn parse_field(s: &str) -> Option<Self> {
         let (a, b) = s.split_once('.')?;
         if !all_digits(a) || a.len() > 3 || b.len() != 2 || !all_digits(b) {

@@ -137,13 +137,6 @@ pub enum Charset {
     Utf8,
 }
 
-/// Decodes bytes; returns the text and whether anything was malformed (shown as U+FFFD).
-fn decode(bytes: &[u8], charset: Charset) -> (String, bool) {
-    let mut text = String::new();
-    let malformed = decode_into(bytes, charset, &mut text);
-    (text, malformed)
-}
-
 /// Decodes bytes, appending the text to `text`; returns whether anything was malformed.
 fn decode_into(bytes: &[u8], charset: Charset, text: &mut String) -> bool {
     match charset {
@@ -196,8 +189,7 @@ pub struct Fields<'a> {
     /// Start and end offset of each field in `text`, or with [`IN_ASCII`] set on the start, in
     /// `ascii`.
     spans: &'a [(u32, u32)],
-    /// Whether a field of the record held a malformed sequence, now U+FFFD (for a record read
-    /// from a decoded text: whether the text held one).
+    /// Whether a field of the record held a malformed sequence, now U+FFFD.
     malformed: bool,
 }
 
@@ -691,12 +683,11 @@ struct Cursor {
     line: usize,
     spans: Vec<(u32, u32)>,
     unquoted: Vec<Unquoted>,
-    scratch: RawRecord,
     /// The decoded fields of the current record ([`Cursor::decode_fields`]).
     decoded: String,
     /// Per column, its last non-ASCII value decoded.
     columns: Vec<Option<Decoded>>,
-    /// The block of the text last looked at (reset when the text changes).
+    /// The block of the text last looked at (a cursor reads one text).
     block: Block,
     issues: Vec<SplitIssue>,
     /// Whether the text ended inside a quoted value.
@@ -710,7 +701,6 @@ impl Default for Cursor {
             line: 1,
             spans: Vec::with_capacity(32),
             unquoted: Vec::new(),
-            scratch: RawRecord::default(),
             decoded: String::new(),
             columns: Vec::new(),
             block: Block::NONE,
@@ -741,35 +731,6 @@ impl Cursor {
         self.issues = sc.issues;
         self.open_quote |= sc.open_quote;
         line
-    }
-
-    /// The fields of the record last scanned from the decoded `text`.
-    fn text_fields<'a>(&'a mut self, text: &'a str, malformed: bool) -> Fields<'a> {
-        if self.unquoted.is_empty() {
-            return Fields {
-                text,
-                ascii: &[],
-                spans: &self.spans,
-                malformed,
-            };
-        }
-        // A value that is not a range of the text: copy the record.
-        self.scratch.clear();
-        let mut pending = self.unquoted.iter().peekable();
-        for (k, &(a, b)) in self.spans.iter().enumerate() {
-            match pending.next_if(|u| u.field == k) {
-                Some(u) => self
-                    .scratch
-                    .push_with(|buf| buf.push_str(&String::from_utf8_lossy(&u.value))),
-                None => self
-                    .scratch
-                    .push_with(|buf| buf.push_str(text.get(a as usize..b as usize).unwrap_or(""))),
-            }
-        }
-        Fields {
-            malformed,
-            ..self.scratch.view()
-        }
     }
 
     /// Turns the spans of the record last scanned from the file bytes `raw` into the spans of
@@ -856,9 +817,10 @@ fn unquote(text: &str) -> String {
     }
 }
 
-/// The records of one part of a file, read one at a time ([`visit_bytes`]): split from the
-/// file's bytes; the ASCII fields are ranges of those bytes and the others are decoded one by
-/// one ([`Cursor::decode_fields`]), so that no decoded copy of the part is made.
+/// The records of file bytes (a whole file, or one part of it in [`visit_bytes`]), read one at
+/// a time and not kept: split from the bytes; the ASCII fields are ranges of those bytes and
+/// the others are decoded one by one ([`Cursor::decode_fields`]), so that no decoded copy of
+/// the file is made.
 pub struct Records<'t> {
     raw: &'t [u8],
     charset: Charset,
@@ -868,7 +830,7 @@ pub struct Records<'t> {
 }
 
 impl<'t> Records<'t> {
-    fn new(raw: &'t [u8], charset: Charset) -> Self {
+    pub fn new(raw: &'t [u8], charset: Charset) -> Self {
         Records {
             raw,
             charset,
@@ -897,36 +859,10 @@ impl<'t> Records<'t> {
     pub fn byte_len(&self) -> usize {
         self.raw.len()
     }
-}
-
-/// The records of a whole file, read one at a time and not kept (for checks that only need
-/// each record once): memory for the decoded text and one record.
-pub struct RecordStream {
-    text: String,
-    /// Whether the text held a malformed sequence.
-    malformed: bool,
-    cursor: Cursor,
-}
-
-impl RecordStream {
-    pub fn new(b: &[u8], charset: Charset) -> Self {
-        let (text, malformed) = decode(b, charset);
-        RecordStream {
-            text,
-            malformed,
-            cursor: Cursor::default(),
-        }
-    }
 
     /// The syntax issues met so far.
     pub fn issues(&self) -> &[SplitIssue] {
         &self.cursor.issues
-    }
-
-    /// The next record: its line and fields.
-    pub fn next_fields(&mut self) -> Option<(usize, Fields<'_>)> {
-        let line = self.cursor.scan(self.text.as_bytes())?;
-        Some((line, self.cursor.text_fields(&self.text, self.malformed)))
     }
 }
 
@@ -1234,14 +1170,34 @@ mod tests {
         (parts.remove(0).out, v.issues, malformed)
     }
 
-    /// The same, decoding the whole text first and splitting it.
+    /// The same, decoding the whole text first and splitting it (fields are ranges of the
+    /// text, or the scanner's unquoted copies).
     fn from_text(b: &[u8], charset: Charset) -> (Lines, Vec<SplitIssue>, bool) {
-        let mut st = RecordStream::new(b, charset);
+        let mut text = String::new();
+        let malformed = decode_into(b, charset, &mut text);
+        let mut sc = Scanner {
+            t: text.as_bytes(),
+            i: 0,
+            line: 1,
+            issues: Vec::new(),
+            open_quote: false,
+            block: Block::NONE,
+        };
         let mut out = Vec::new();
-        while let Some((line, f)) = st.next_fields() {
-            out.push((line, f.to_vec()));
+        let (mut spans, mut unquoted) = (Vec::new(), Vec::new());
+        while let Some(line) = sc.next_record(&mut spans, &mut unquoted) {
+            let mut pending = unquoted.drain(..).peekable();
+            let fields = spans
+                .drain(..)
+                .enumerate()
+                .map(|(k, (a, b))| match pending.next_if(|u| u.field == k) {
+                    Some(u) => String::from_utf8_lossy(&u.value).into_owned(),
+                    None => text[a as usize..b as usize].to_string(),
+                })
+                .collect();
+            out.push((line, fields));
         }
-        (out, st.issues().to_vec(), st.malformed)
+        (out, sc.issues, malformed)
     }
 
     #[test]
@@ -1306,10 +1262,10 @@ mod tests {
     }
 
     #[test]
-    fn a_record_stream_reads_what_split_reads() {
+    fn records_read_one_at_a_time_read_what_split_reads() {
         let text = "a,\"b,\"\"c\"\"\r\nd\",e\r\n1,2\n\n3,\"\"\r4,\"x\"y,5\r\n6,\"open";
         let (recs, issues) = split(text);
-        let mut st = RecordStream::new(text.as_bytes(), Charset::Utf8);
+        let mut st = Records::new(text.as_bytes(), Charset::Utf8);
         let mut got = Vec::new();
         while let Some((line, f)) = st.next_fields() {
             let mut r = RawRecord::from_fields(&f.to_vec());

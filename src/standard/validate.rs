@@ -115,7 +115,7 @@ pub fn raw_records(bytes: &[u8]) -> Vec<RawRecord> {
     } else {
         csvform::Charset::Ms932
     };
-    let mut stream = csvform::RecordStream::new(body, charset);
+    let mut stream = csvform::Records::new(body, charset);
     let mut out = Vec::new();
     let mut first = true;
     while let Some((line, f)) = stream.next_fields() {
@@ -130,8 +130,8 @@ pub fn raw_records(bytes: &[u8]) -> Vec<RawRecord> {
 }
 
 /// The largest file read (1 GiB; an upload is limited far below, see `exchange::unpack`). The
-/// decoded text of a file is indexed with u32 offsets, and MS932 grows by at most half when
-/// decoded to UTF-8, so this keeps every offset in range.
+/// bytes of a file are indexed with u32 offsets below 2^31 (the top bit marks an ASCII field,
+/// see `csvform::Fields`), so this keeps every offset in range.
 const MAX_FILE_BYTES: usize = 1 << 30;
 
 /// What the file name and the size say, before the records are read.
@@ -413,7 +413,7 @@ fn start_of(body: &[u8], charset: csvform::Charset) -> Start {
     let mut size = 64 << 10;
     loop {
         let whole = size >= body.len();
-        let mut stream = csvform::RecordStream::new(&body[..size.min(body.len())], charset);
+        let mut stream = csvform::Records::new(&body[..size.min(body.len())], charset);
         let mut records = Vec::new();
         while let Some((line, f)) = stream.next_fields() {
             records.push((

@@ -533,6 +533,18 @@ struct Scanner<'t> {
 }
 
 impl<'t> Scanner<'t> {
+    /// A scanner at the start of `t`.
+    fn new(t: &'t [u8]) -> Self {
+        Scanner {
+            t,
+            i: 0,
+            line: 1,
+            issues: Vec::new(),
+            open_quote: false,
+            block: Block::NONE,
+        }
+    }
+
     /// Index of the first delimiter at or after `i` (or the text's length): `,` CR LF, or in a
     /// quoted value `"` CR LF.
     #[inline]
@@ -800,14 +812,7 @@ struct Decoded {
 /// The value of one field written as it stands in a file: `"…"` with `""` inside, maybe
 /// characters after the closing quote, maybe no closing quote.
 fn unquote(text: &str) -> String {
-    let mut sc = Scanner {
-        t: text.as_bytes(),
-        i: 0,
-        line: 1,
-        issues: Vec::new(),
-        open_quote: false,
-        block: Block::NONE,
-    };
+    let mut sc = Scanner::new(text.as_bytes());
     let (mut spans, mut unquoted) = (Vec::new(), Vec::new());
     sc.next_record(&mut spans, &mut unquoted);
     match (unquoted.pop(), spans.first()) {
@@ -1045,14 +1050,7 @@ mod tests {
                         }
                     })
                     .collect();
-                let mut sc = Scanner {
-                    t: &t,
-                    i: 0,
-                    line: 1,
-                    issues: Vec::new(),
-                    open_quote: false,
-                    block: Block::NONE,
-                };
+                let mut sc = Scanner::new(&t);
                 // forwards, backwards and jumping: the cached block must not mislead
                 let order: Vec<usize> = (0..=len)
                     .chain((0..=len).rev())
@@ -1175,14 +1173,7 @@ mod tests {
     fn from_text(b: &[u8], charset: Charset) -> (Lines, Vec<SplitIssue>, bool) {
         let mut text = String::new();
         let malformed = decode_into(b, charset, &mut text);
-        let mut sc = Scanner {
-            t: text.as_bytes(),
-            i: 0,
-            line: 1,
-            issues: Vec::new(),
-            open_quote: false,
-            block: Block::NONE,
-        };
+        let mut sc = Scanner::new(text.as_bytes());
         let mut out = Vec::new();
         let (mut spans, mut unquoted) = (Vec::new(), Vec::new());
         while let Some(line) = sc.next_record(&mut spans, &mut unquoted) {
